@@ -1,0 +1,72 @@
+# CultureCloud. Two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+
+.PHONY: install run serve test test-postgres lint typecheck migrations-check messages lock clean worker beat
+
+# Installs Python packages (pinned by constraints.txt) and npm packages (package-lock.json).
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+messages: install
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+# Development server on the embedded default (SQLite, local media, in-process cache and tasks).
+run: install messages
+	$(MANAGE) migrate --noinput -v 0
+	$(MANAGE) seed_demo --once
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+# Production server: granian (WSGI) with collected static files; configure through the environment.
+serve: install messages
+	$(MANAGE) collectstatic --noinput -v 0
+	$(MANAGE) migrate --noinput -v 0
+	$(VENV)/bin/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) \
+		--blocking-threads 1 --no-ws culturecloud.wsgi:application
+
+worker: install
+	$(VENV)/bin/celery -A culturecloud worker --loglevel=INFO
+
+beat: install
+	$(VENV)/bin/celery -A culturecloud beat --loglevel=INFO
+
+# The whole suite on SQLite, no server needed. Tests marked postgres/celery_worker run in CI's second pass.
+test: install messages
+	env -u DATABASE_URL -u REDIS_URL CULTURECLOUD_TESTING=1 $(VENV)/bin/pytest -q -n 2 -m "not postgres and not celery_worker" $(PYTEST_ARGS)
+
+# The whole suite again on PostgreSQL and Redis (used by .ci/run).
+test-postgres: install messages
+	CULTURECLOUD_TESTING=1 DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
+		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} $(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy culturecloud
+
+migrations-check: install
+	$(MANAGE) makemigrations --check --dry-run
+
+lock:
+	$(PIP) freeze --exclude-editable | sed '1i # Exact versions installed by `make install` (pip -c constraints.txt). Regenerate with `make lock`.' > constraints.txt
+
+clean:
+	rm -rf var/static

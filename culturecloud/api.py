@@ -1,0 +1,85 @@
+"""The HTTP API at /api/v1/: one NinjaAPI, one error shape, each app's router.
+
+Conventions every endpoint follows (docs/architecture.md):
+- errors: 4xx bodies are {"code", "message", "fields"} (`core.errors.ServiceError`),
+  messages in the request's language;
+- lists: `@paginate` (page, page_size ≤ 100) → {"items": [...], "count": n};
+- public GETs: `core.http.public(response)` sets Cache-Control; ConditionalGetMiddleware adds
+  the ETag and answers 304;
+- auth: the site's session (with CSRF) or `Authorization: Bearer <token>`.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from culturecloud.accounts.auth import api_auth
+from culturecloud.accounts.endpoints import router as accounts_router
+from culturecloud.core.endpoints import router as core_router
+from culturecloud.core.errors import RateLimited, ServiceError
+from culturecloud.institutions.endpoints import router as institutions_router
+
+api = NinjaAPI(
+    title="CultureCloud API",
+    version="1",
+    description="公共文化云 CultureCloud public and staff API.",
+    urls_namespace="api",
+    auth=api_auth,
+)
+
+
+def error_response(request: HttpRequest, error: ServiceError) -> HttpResponse:
+    response = api.create_response(request, error.as_dict(), status=error.status)
+    if isinstance(error, RateLimited):
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@api.exception_handler(ServiceError)
+def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return error_response(request, exc)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "form", "payload")]
+        fields.setdefault(".".join(location) or "__all__", []).append(_("%(msg)s") % {"msg": error.get("msg", "")})
+    return error_response(
+        request, ServiceError(_("Some fields are not valid."), code="validation_error", fields=fields, status=422)
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        request, ServiceError(_("Please log in first."), code="not_authenticated", status=401)
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, ServiceError(_("Not found."), code="not_found", status=404))
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def on_forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+    return error_response(
+        request,
+        ServiceError(_("You do not have permission to do this."), code="permission_denied", status=403),
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, ServiceError(str(exc), code="http_error", status=exc.status_code))
+
+
+api.add_router("/", core_router)
+api.add_router("/auth", accounts_router)
+api.add_router("/institutions", institutions_router)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InstitutionsConfig(AppConfig):
+    name = "culturecloud.institutions"
+    label = "institutions"
+    verbose_name = _("Institutions")
