@@ -9,10 +9,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: install run serve test test-postgres lint typecheck migrations-check messages lock clean worker beat
+.PHONY: system-deps install run serve test test-postgres lint typecheck migrations-check messages lock clean worker beat
 
 # Installs Python packages (pinned by constraints.txt) and npm packages (package-lock.json).
-install: $(VENV)/.installed node_modules/.installed
+install: system-deps $(VENV)/.installed node_modules/.installed
+
+# Debian packages the project needs (msgfmt for compilemessages); installed with apt-get when missing.
+system-deps:
+	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; }
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
