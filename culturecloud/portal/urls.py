@@ -4,4 +4,8 @@ from . import views
 
 app_name = "portal"
 
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("elder-mode/", views.set_elder_mode, name="set_elder_mode"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+]

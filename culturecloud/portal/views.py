@@ -1,6 +1,68 @@
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import BadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .context_processors import ELDER_COOKIE, ELDER_COOKIE_AGE
+from .sections import SECTIONS
+from .stats import network_summary
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html")
+    total, kinds = network_summary()
+    return render(
+        request,
+        "portal/home.html",
+        {"sections": SECTIONS, "network_total": total, "network_kinds": kinds},
+    )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("portal:home")
+
+
+@require_POST
+def set_elder_mode(request: HttpRequest) -> HttpResponse:
+    """Turn elder-friendly mode on or off for this browser (`elder=on|off`), then go back.
+
+    The choice lives in a one-year cookie, the same for anonymous and logged-in visitors.
+    """
+    value = request.POST.get("elder", "")
+    if value not in {"on", "off"}:
+        raise BadRequest(_("Choose on or off."))
+    response = HttpResponseRedirect(_safe_next(request))
+    if value == "on":
+        response.set_cookie(
+            ELDER_COOKIE,
+            "1",
+            max_age=ELDER_COOKIE_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure(),
+        )
+    else:
+        response.delete_cookie(ELDER_COOKIE, samesite="Lax")
+    return response
+
+
+ROBOTS_DISALLOW = ("/admin/", "/accounts/", "/workbench/", "/i18n/", "/api/")
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = f"public, max-age={settings.PUBLIC_CACHE_SECONDS * 60}"
+    return response
