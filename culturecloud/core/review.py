@@ -14,6 +14,7 @@ re-checks the state under the lock, writes the audit entry
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -70,7 +71,11 @@ def transition(obj: R, name: str, *, actor: Any, reason: str = "") -> R:
         )
     model = type(obj)
     with transaction.atomic():
-        locked = model.objects.select_for_update().select_related("institution").get(pk=obj.pk)
+        locked = (
+            model._default_manager.select_for_update(of=("self",))
+            .select_related("institution")
+            .get(pk=obj.pk)
+        )
         check_perm(actor, perm, locked.institution)
         if locked.status not in allowed_from:
             raise Conflict(
@@ -78,11 +83,10 @@ def transition(obj: R, name: str, *, actor: Any, reason: str = "") -> R:
                 % {"status": locked.get_status_display()},
                 code="invalid_transition",
             )
-        if perm is Perm.REVIEW and name == "approved" and locked.created_by_id == actor.pk:
-            if not actor.is_superuser:
-                raise Conflict(
-                    _("You cannot approve content you created yourself."), code="self_review"
-                )
+        if name == "approved" and locked.created_by_id == actor.pk and not actor.is_superuser:
+            raise Conflict(
+                _("You cannot approve content you created yourself."), code="self_review"
+            )
         before = {"status": locked.status}
         now = timezone.now()
         locked.status = target
@@ -114,7 +118,7 @@ def transition(obj: R, name: str, *, actor: Any, reason: str = "") -> R:
             after=after,
         )
         for listener in _listeners:
-            transaction.on_commit(lambda listener=listener: listener(locked, name))
+            transaction.on_commit(partial(listener, locked, name))
     return locked
 
 
