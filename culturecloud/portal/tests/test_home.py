@@ -188,3 +188,11 @@ def test_robots_txt_keeps_crawlers_out_of_private_areas(client):
     for path in ("/admin/", "/accounts/", "/workbench/"):
         assert f"Disallow: {path}" in lines
     assert "Disallow: /" not in lines
+
+
+def test_logged_in_home_query_count_is_pinned(client, make_user, tree, django_assert_num_queries):
+    client.force_login(make_user(role="editor", institution=tree.village))
+    client.get("/")  # warms the network numbers
+    # session, user, memberships (for the workbench link); nothing per section or per kind
+    with django_assert_num_queries(3):
+        assert client.get("/").status_code == 200
