@@ -416,7 +416,9 @@ def move(request: HttpRequest, code: str, payload: MoveIn) -> Any:
         new_parent = any_institution(payload.new_parent)
     except NotFound:
         message = _("No such institution.")
-        raise ServiceError(message, code="unknown_institution", fields={"new_parent": [message]})
+        raise ServiceError(
+            message, code="unknown_institution", fields={"new_parent": [message]}
+        ) from None
     inst = services.move_institution(
         actor=user_of(request), institution=inst, new_parent=new_parent
     )
@@ -430,7 +432,9 @@ def merge(request: HttpRequest, code: str, payload: MergeIn) -> Any:
         target = any_institution(payload.target)
     except NotFound:
         message = _("No such institution.")
-        raise ServiceError(message, code="unknown_institution", fields={"target": [message]})
+        raise ServiceError(
+            message, code="unknown_institution", fields={"target": [message]}
+        ) from None
     target = services.merge_institutions(actor=user_of(request), source=source, target=target)
     return detail_payload(any_institution(target.code))
 

@@ -75,17 +75,17 @@ def reencode_image(
         Image.DecompressionBombWarning,
     ):
         raise _invalid(field, _("The file is not a valid image."), "invalid_image") from None
-    image = ImageOps.exif_transpose(image) or image
-    image.thumbnail((max_side, max_side))
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
+    picture: Image.Image = ImageOps.exif_transpose(image) or image
+    picture.thumbnail((max_side, max_side))
+    has_alpha = picture.mode in ("RGBA", "LA", "PA") or (
+        picture.mode == "P" and "transparency" in picture.info
     )
     out = io.BytesIO()
-    if has_alpha or image.mode in ("P", "1", "L"):
-        image = image.convert("RGBA" if has_alpha else "RGB")
-        image.save(out, format="PNG", optimize=True)
+    if has_alpha or picture.mode in ("P", "1", "L"):
+        picture = picture.convert("RGBA" if has_alpha else "RGB")
+        picture.save(out, format="PNG", optimize=True)
         ext = "png"
     else:
-        image.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
+        picture.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
         ext = "jpg"
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{ext}")

@@ -273,6 +273,7 @@ def _clean_profile(instance: Institution, fields: dict[str, Any]) -> dict[str, A
             continue
         value = value.strip()
         field = Institution._meta.get_field(name)
+        assert isinstance(field, models.Field)
         try:
             value = field.clean(value, instance)  # max_length, email, URL, blank
         except ValidationError as exc:
@@ -296,6 +297,7 @@ def _snapshot(instance: models.Model, names: Iterable[str]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for name in names:
         field = instance._meta.get_field(name)
+        assert isinstance(field, models.Field)
         value = getattr(instance, field.attname)
         result[name] = value if isinstance(value, str | int | bool | None) else str(value)
     return result
