@@ -1,0 +1,228 @@
+"""seed_demo: the demo data set is complete, written through the services, and idempotent."""
+
+from __future__ import annotations
+
+import copy
+import io
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from culturecloud.accounts.models import AccountKind, User
+from culturecloud.accounts.services import create_user_with_phone, login_with_password
+from culturecloud.core import review
+from culturecloud.core.management.demo import (
+    ARTICLES,
+    CITIZENS,
+    DEMO_PASSWORD,
+    STAFF,
+    login_rows,
+    logins_markdown,
+)
+from culturecloud.core.models import AuditEntry, ReviewStatus
+from culturecloud.institutions.models import (
+    Article,
+    Institution,
+    InstitutionKind,
+    Membership,
+    Region,
+    Role,
+)
+from culturecloud.institutions.permissions import Perm, has_perm, scope_queryset
+
+K = InstitutionKind
+
+
+def _seed(*args: str) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def private_cache(settings) -> None:
+    """Log-in rate-limit counters live in the shared cache (Redis in CI): a fresh key
+    prefix per test, so repeated runs and other tests never share counters."""
+    caches = copy.deepcopy(settings.CACHES)
+    tag = uuid.uuid4().hex[:12]
+    caches["default"]["KEY_PREFIX"] = f"test-{tag}"
+    if caches["default"]["BACKEND"].endswith("LocMemCache"):
+        caches["default"]["LOCATION"] = tag
+    settings.CACHES = caches
+
+
+@pytest.fixture
+def demo(db) -> str:
+    return _seed()
+
+
+def test_demo_tree_has_every_level_in_three_provinces(demo):
+    national = Institution.objects.get(kind=K.NATIONAL)
+    assert national.name == "全国公共文化发展中心"
+    provinces = Institution.objects.filter(parent=national)
+    assert sorted(p.name for p in provinces) == ["四川省文化馆", "广东省文化馆", "浙江省文化馆"]
+    for province in provinces:
+        subtree = Institution.objects.filter(path__startswith=province.path)
+        kinds = set(subtree.values_list("kind", flat=True))
+        assert {K.PROVINCIAL, K.MUNICIPAL, K.COUNTY, K.TOWNSHIP, K.VILLAGE} <= kinds
+        assert 1 <= subtree.filter(kind=K.MUNICIPAL).count() <= 2
+    for inst in Institution.objects.exclude(parent=None).select_related("parent", "region"):
+        assert inst.path == f"{inst.parent.path}{inst.pk}/"
+        assert inst.depth == inst.parent.depth + 1
+        # Real region codes, consistent with the parent's region.
+        assert inst.region is not None
+        if inst.parent.region is not None:
+            assert inst.region.code.startswith(inst.parent.region.code_prefix)
+        assert inst.address and inst.opening_hours and inst.description
+    county = Institution.objects.get(code="gd-gz-ch")
+    assert (county.region.code, county.region.name) == ("440117", "从化区")
+    assert county.region.parent.name == "广州市"
+    assert county.region.parent.parent.name == "广东省"
+    # The whole code table was loaded from the npm package.
+    assert Region.objects.count() > 3000
+    assert AuditEntry.objects.filter(action="institutions.institution.created").count() == (
+        Institution.objects.count()
+    )
+
+
+def test_demo_staff_hold_roles_at_every_level(demo):
+    admin_kinds = set(
+        Membership.objects.filter(role=Role.ADMIN).values_list("institution__kind", flat=True)
+    )
+    assert admin_kinds == {K.NATIONAL, K.PROVINCIAL, K.MUNICIPAL, K.COUNTY, K.TOWNSHIP, K.VILLAGE}
+    for kind in (K.COUNTY, K.TOWNSHIP):
+        roles = set(
+            Membership.objects.filter(institution__kind=kind).values_list("role", flat=True)
+        )
+        assert roles == set(Role.values)
+    assert Membership.objects.count() == len(STAFF)
+    assert AuditEntry.objects.filter(action="institutions.member.added").count() == len(STAFF)
+    assert set(User.objects.filter(memberships__isnull=False).values_list("kind", flat=True)) == {
+        AccountKind.STAFF
+    }
+    citizens = User.objects.filter(kind=AccountKind.CITIZEN)
+    assert citizens.count() == len(CITIZENS) >= 10
+    assert all(c.nickname and c.region_id for c in citizens)
+    # Subtree roles: the county reviewer may review the village below.
+    reviewer = Membership.objects.get(role=Role.REVIEWER, institution__code="gd-gz-ch").user
+    village = Institution.objects.get(code="gd-gz-ch-tp-qg")
+    assert has_perm(reviewer, Perm.REVIEW, village)
+    assert not has_perm(reviewer, Perm.REVIEW, Institution.objects.get(code="zj-hz-tl"))
+
+
+def test_demo_articles_went_through_review(demo):
+    counts = {status: Article.objects.filter(status=status).count() for status in ReviewStatus}
+    expected = {status: sum(a.outcome == status for a in ARTICLES) for status in ReviewStatus}
+    assert counts == expected
+    assert counts[ReviewStatus.PUBLISHED] >= 3
+    assert counts[ReviewStatus.PENDING] >= 3
+    for article in review.published(Article.objects.all()):
+        assert article.published_at is not None
+        assert article.reviewed_by_id not in (None, article.created_by_id)
+    assert (
+        AuditEntry.objects.filter(action="institutions.article.approved").count()
+        == (counts[ReviewStatus.PUBLISHED])
+    )
+    assert AuditEntry.objects.filter(action="institutions.article.submitted").count() == (
+        len(ARTICLES) - counts[ReviewStatus.DRAFT]
+    )
+    rejected = Article.objects.get(status=ReviewStatus.REJECTED)
+    assert rejected.rejection_reason
+    # The township reviewer's queue holds the village's pending article.
+    reviewer = Membership.objects.get(role=Role.REVIEWER, institution__code="gd-gz-ch-tp").user
+    queue = scope_queryset(
+        Article.objects.filter(status=ReviewStatus.PENDING), reviewer, Perm.REVIEW
+    )
+    assert [a.title for a in queue] == ["钱岗村古村落文化讲堂本周六开讲"]
+
+
+def test_every_demo_login_works(demo):
+    for phone, password, _role, _institution in login_rows():
+        identifier = phone.split(" / ")[0]
+        user = login_with_password(identifier=identifier, password=password)
+        assert user.phone_masked == f"{identifier[:3]}****{identifier[-4:]}"
+    superuser = authenticate(username="admin", password=DEMO_PASSWORD)
+    assert superuser is not None
+    assert superuser.is_superuser and superuser.is_staff
+
+
+def test_demo_login_through_the_login_page(demo, client):
+    response = client.post(
+        reverse("accounts:login"),
+        {"method": "password", "identifier": "13800000133", "password": DEMO_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(
+        Membership.objects.get(role=Role.REVIEWER, institution__code="gd-gz-ch-tp").user_id
+    )
+    assert client.login(username="admin", password=DEMO_PASSWORD)
+
+
+def test_mini_site_shows_published_demo_news_only(demo, client):
+    response = client.get(reverse("institutions:detail", kwargs={"code": "gd-gz-ch"}))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "从化区文化馆" in page
+    assert "从化区2026年“村晚”节目征集启事" in page
+    assert "非遗传承人进校园活动安排" not in page  # pending
+
+
+def test_seed_demo_prints_the_logins_table(demo):
+    assert "Demo data loaded: 32 institutions" in demo
+    assert logins_markdown() in demo
+
+
+def test_readme_lists_the_same_demo_logins():
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    assert logins_markdown() in readme
+
+
+def test_seed_demo_once_is_a_no_op_the_second_time(db):
+    first = _seed("--once")
+    assert "Demo data loaded" in first
+    counts = (
+        Institution.objects.count(),
+        User.objects.count(),
+        Article.objects.count(),
+        AuditEntry.objects.count(),
+    )
+    assert _seed("--once") == ""
+    with pytest.raises(CommandError, match="already loaded"):
+        _seed()
+    assert counts == (
+        Institution.objects.count(),
+        User.objects.count(),
+        Article.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+def test_seed_demo_is_all_or_nothing(db):
+    # A number the demo wants is taken: nothing of the demo may stay behind.
+    taken = create_user_with_phone(phone=CITIZENS[-1].phone, nickname="先注册的人")
+    before_audit = AuditEntry.objects.count()
+    with pytest.raises(CommandError, match="phone_taken"):
+        _seed("--once")
+    assert list(User.objects.all()) == [taken]
+    assert Institution.objects.count() == 0
+    assert Article.objects.count() == 0
+    assert Membership.objects.count() == 0
+    assert Region.objects.count() == 0
+    assert AuditEntry.objects.count() == before_audit
+
+
+def test_seed_demo_reuses_an_existing_national_centre(db):
+    call_command("seed_scale", institutions=5, users=0, stdout=io.StringIO())
+    _seed()
+    assert Institution.objects.filter(kind=K.NATIONAL).count() == 1
+    national = Institution.objects.get(kind=K.NATIONAL)
+    assert Institution.objects.filter(parent=national).count() == 5 + 3
+    assert (
+        Institution.objects.get(code="gd").path
+        == f"{national.path}{Institution.objects.get(code='gd').pk}/"
+    )
