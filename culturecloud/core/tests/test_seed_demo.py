@@ -72,17 +72,20 @@ def test_demo_tree_has_every_level_in_three_provinces(demo):
         assert {K.PROVINCIAL, K.MUNICIPAL, K.COUNTY, K.TOWNSHIP, K.VILLAGE} <= kinds
         assert 1 <= subtree.filter(kind=K.MUNICIPAL).count() <= 2
     for inst in Institution.objects.exclude(parent=None).select_related("parent", "region"):
-        assert inst.path == f"{inst.parent.path}{inst.pk}/"
-        assert inst.depth == inst.parent.depth + 1
+        parent, region = inst.parent, inst.region
+        assert parent is not None
+        assert inst.path == f"{parent.path}{inst.pk}/"
+        assert inst.depth == parent.depth + 1
         # Real region codes, consistent with the parent's region.
-        assert inst.region is not None
-        if inst.parent.region is not None:
-            assert inst.region.code.startswith(inst.parent.region.code_prefix)
+        assert region is not None
+        if parent.region is not None:
+            assert region.code.startswith(parent.region.code_prefix)
         assert inst.address and inst.opening_hours and inst.description
-    county = Institution.objects.get(code="gd-gz-ch")
-    assert (county.region.code, county.region.name) == ("440117", "从化区")
-    assert county.region.parent.name == "广州市"
-    assert county.region.parent.parent.name == "广东省"
+    county = Region.objects.select_related("parent__parent").get(institution__code="gd-gz-ch")
+    assert (county.code, county.name) == ("440117", "从化区")
+    city = county.parent
+    assert city is not None and city.name == "广州市"
+    assert city.parent is not None and city.parent.name == "广东省"
     # The whole code table was loaded from the npm package.
     assert Region.objects.count() > 3000
     assert AuditEntry.objects.filter(action="institutions.institution.created").count() == (
