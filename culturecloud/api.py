@@ -48,7 +48,14 @@ def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "form", "payload")]
+        # ("body", "<param>", "field") / ("query", "field"): drop the source and, for a body
+        # schema, the parameter name — but never a field that happens to be called "body".
+        location = [str(part) for part in error.get("loc", ())]
+        sources = ("body", "query", "path", "form", "file", "header", "cookie")
+        if location and location[0] in sources:
+            source = location.pop(0)
+            if source in ("body", "form") and len(location) > 1:
+                location.pop(0)
         fields.setdefault(".".join(location) or "__all__", []).append(_("%(msg)s") % {"msg": error.get("msg", "")})
     return error_response(
         request, ServiceError(_("Some fields are not valid."), code="validation_error", fields=fields, status=422)
