@@ -9,7 +9,6 @@ Access rules (docs/decisions/0002-staff-scope-404.md):
   approving, a reviewer below the item's institution) → 403.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -28,7 +27,14 @@ from culturecloud.institutions.permissions import (
 from . import review
 from .errors import NotFound, PermissionDenied, ServiceError
 from .models import Reviewable
-from .queries import audit_log, review_queue, reviewable_model, visible_to_staff
+from .queries import (
+    ACTION_TRANSITIONS,
+    ACTIONS_WITH_REASON,
+    audit_log,
+    review_queue,
+    reviewable_model,
+    visible_to_staff,
+)
 from .schemas import (
     AuditEntryOut,
     AuditFilter,
@@ -40,17 +46,6 @@ from .schemas import (
 )
 
 router = Router(tags=["review and audit"])
-
-ACTIONS: dict[ReviewAction, Callable[..., Reviewable]] = {
-    ReviewAction.SUBMIT: lambda obj, actor, reason: review.submit(obj, actor=actor),
-    ReviewAction.WITHDRAW: lambda obj, actor, reason: review.withdraw(obj, actor=actor),
-    ReviewAction.REOPEN: lambda obj, actor, reason: review.reopen(obj, actor=actor),
-    ReviewAction.APPROVE: lambda obj, actor, reason: review.approve(obj, actor=actor),
-    ReviewAction.REJECT: lambda obj, actor, reason: review.reject(obj, actor=actor, reason=reason),
-    ReviewAction.UNPUBLISH: lambda obj, actor, reason: review.unpublish(
-        obj, actor=actor, reason=reason
-    ),
-}
 
 
 def require_perm_somewhere(user: Any, perm: Perm) -> None:
@@ -107,8 +102,8 @@ def review_action(
     obj = visible_to_staff(request.user, model).filter(pk=item_id).first()
     if obj is None:
         raise NotFound()
-    reason = payload.reason if payload is not None else ""
-    return ACTIONS[action](obj, request.user, reason)
+    reason = payload.reason if payload is not None and action in ACTIONS_WITH_REASON else ""
+    return review.transition(obj, ACTION_TRANSITIONS[action], actor=request.user, reason=reason)
 
 
 @router.get("/audit", response=list[AuditEntryOut], summary="Audit log")

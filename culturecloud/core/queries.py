@@ -18,10 +18,22 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from culturecloud.institutions.models import Institution
-from culturecloud.institutions.permissions import Perm, scope_queryset
+from culturecloud.institutions.permissions import Perm, has_perm, scope_queryset
 
 from .models import AuditEntry, Reviewable, ReviewStatus
-from .review import reviewable_models
+from .review import TRANSITIONS, reviewable_models
+
+# Verbs of the staff API and the workbench forms → transition names of core.review.
+ACTION_TRANSITIONS: dict[str, str] = {
+    "submit": "submitted",
+    "withdraw": "withdrawn",
+    "reopen": "reopened",
+    "approve": "approved",
+    "reject": "rejected",
+    "unpublish": "unpublished",
+}
+# Actions whose reason is kept (and shown to the editor).
+ACTIONS_WITH_REASON = frozenset({"reject", "unpublish"})
 
 
 def model_label(model: type[Reviewable] | Reviewable) -> str:
@@ -150,7 +162,7 @@ class ReviewQueue:
             )
             for obj in rows:
                 objects[(label, str(obj.pk))] = obj
-        submitters = _submitters(list(objects))
+        submitters = last_submitters(list(objects))
         return [
             QueueItem(obj=objects[key], submitted_by=submitters.get(key, ""))
             for key in keys
@@ -158,7 +170,7 @@ class ReviewQueue:
         ]
 
 
-def _submitters(keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+def last_submitters(keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """Who last submitted each item, from the audit log (one query)."""
     if not keys:
         return {}
@@ -250,6 +262,22 @@ def visible_to_staff(user: Any, model: type[Reviewable]) -> QuerySet[Any]:
     return scope_queryset(
         model._default_manager.select_related("institution"), user, Perm.WORKBENCH
     )
+
+
+def available_actions(user: Any, obj: Reviewable) -> list[str]:
+    """The actions `user` may take on `obj` now (state and role), in workflow order.
+
+    Mirrors core.review's checks so pages offer only buttons that will work; the
+    service still decides when one is pressed."""
+    result = []
+    for action, name in ACTION_TRANSITIONS.items():
+        allowed_from, _target, perm = TRANSITIONS[name]
+        if obj.status not in allowed_from or not has_perm(user, perm, obj.institution):
+            continue
+        if name == "approved" and obj.created_by_id == user.pk and not user.is_superuser:
+            continue
+        result.append(action)
+    return result
 
 
 def count_by_status(user: Any, perm: Perm, status: str) -> int:

@@ -1,0 +1,66 @@
+"""Template helpers of the workbench pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import template
+
+from culturecloud.core.models import AuditEntry, ReviewStatus
+
+register = template.Library()
+
+MAX_VALUE = 80
+
+
+def _show(key: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if key == "status" and value in ReviewStatus.values:
+        return str(ReviewStatus(value).label)
+    if isinstance(value, str):
+        text = value
+    else:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+
+
+@register.filter
+def change_summary(entry: AuditEntry) -> list[dict[str, str]]:
+    """The entry's before/after as rows {field, before, after}, keys in a stable order."""
+    before = entry.before if isinstance(entry.before, dict) else {}
+    after = entry.after if isinstance(entry.after, dict) else {}
+    keys = list(before) + [k for k in after if k not in before]
+    return [
+        {
+            "field": str(key),
+            "before": _show(key, before.get(key)) if key in before else "",
+            "after": _show(key, after.get(key)) if key in after else "",
+        }
+        for key in keys
+    ]
+
+
+@register.filter
+def preview_templates(obj: Any) -> list[str]:
+    """The preview of a reviewable item: workbench/preview/<app>_<model>.html if a module
+    provides one, else the generic preview."""
+    meta = obj._meta
+    return [
+        f"workbench/preview/{meta.app_label}_{meta.model_name}.html",
+        "workbench/preview/_generic.html",
+    ]
+
+
+@register.filter
+def actions_for(obj: Any, user: Any) -> list[str]:
+    """The review actions `user` may take on `obj` now (no query: grants are cached)."""
+    from culturecloud.core.queries import available_actions
+
+    return available_actions(user, obj)
+
+
+@register.filter
+def verbose_name_of(obj: Any) -> str:
+    return str(obj._meta.verbose_name)
