@@ -1035,7 +1035,8 @@ def erase_account(*, user: User, confirm: bool, password: str | None = None) -> 
         )
         if old_avatar:
             transaction.on_commit(_file_deleter(storage, old_avatar))
-    return locked
+    user.refresh_from_db()
+    return user
 
 
 def finish_account_erasures(*, now: dt.datetime | None = None) -> int:
