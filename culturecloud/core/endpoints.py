@@ -1,6 +1,6 @@
 """Core staff API at /api/v1/: the review queue, review actions and the audit log.
 
-Access rules (docs/decisions/0002-staff-scope-404.md):
+Access rules (the workbench pages follow the same):
 - not logged in → 401; logged in but no staff role at all, or holding the page's
   permission (REVIEW for the queue, READ_AUDIT for the log) at no institution → 403;
 - an item outside the user's workbench scope (another county's) → 404, exactly as for
