@@ -223,6 +223,13 @@ def verify_realname(request: HttpRequest, payload: RealNameIn):
     return Status(201, _realname_out(user))
 
 
+@router.post("/realname/withdraw", response=OkOut, summary="Withdraw real-name consent")
+def withdraw_realname(request: HttpRequest):
+    """Withdraws the consent and deletes the real-name record."""
+    services.withdraw_consent(user=_user(request), purpose="realname")
+    return {"ok": True}
+
+
 @router.get("/export", summary="Download my data (JSON)")
 def export(request: HttpRequest):
     data = services.export_user_data(user=_user(request))

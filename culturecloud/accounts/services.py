@@ -610,6 +610,32 @@ def verify_real_name(
     return verification
 
 
+def withdraw_consent(*, user: User, purpose: str) -> int:
+    """Withdraw a consent (PIPL art. 15). Withdrawing the real-name consent deletes the
+    real-name record (name, ID number and its hash); consent to the user agreement is
+    withdrawn by deleting the account. Returns the number of consents withdrawn."""
+    if purpose == ConsentPurpose.TERMS:
+        raise ServiceError(
+            _("To withdraw your consent to the user agreement, please delete your account."),
+            code="use_account_deletion",
+        )
+    if purpose not in ConsentPurpose.values:
+        raise _field_error("purpose", _("Unknown consent."), "invalid_purpose")
+    now = timezone.now()
+    with transaction.atomic():
+        withdrawn = Consent.objects.filter(
+            user=user, purpose=purpose, withdrawn_at__isnull=True
+        ).update(withdrawn_at=now)
+        if not withdrawn:
+            raise NotFound(_("There is no such consent to withdraw."), code="no_consent")
+        if purpose == ConsentPurpose.REAL_NAME:
+            RealNameVerification.objects.filter(user=user).delete()
+        audit.record(
+            "accounts.consent.withdrawn", actor=user, target=user, after={"purpose": purpose}
+        )
+    return withdrawn
+
+
 def real_name_details(user: User) -> dict[str, Any] | None:
     """The decrypted name and ID facts (for the person themself and age checks), or None."""
     verification = RealNameVerification.objects.filter(user=user).first()

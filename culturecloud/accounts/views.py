@@ -218,6 +218,16 @@ def realname_view(request: HttpRequest) -> HttpResponse:
     verification = RealNameVerification.objects.filter(user=user).first()
     form = RealNameForm()
     status = 200
+    if request.method == "POST" and request.POST.get("action") == "withdraw":
+        try:
+            services.withdraw_consent(user=user, purpose="realname")
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("Your consent is withdrawn and your real-name record is deleted.")
+            )
+        return redirect("accounts:realname")
     if request.method == "POST" and verification is None:
         form = RealNameForm(request.POST)
         if form.is_valid():

@@ -353,3 +353,10 @@ def test_account_kind_can_be_chosen(token_client):
     )
     assert response.json()["kind"] == "supplier"
     assert response.json()["organisation_name"] == "某某文化传播有限公司"
+
+
+def test_realname_withdraw_over_the_api(token_client, citizen):
+    assert_error(post(token_client, "/realname/withdraw"), 404, "no_consent")
+    services.verify_real_name(user=citizen, name="张三", id_number=VALID_ID, consent=True)
+    assert post(token_client, "/realname/withdraw").status_code == 200
+    assert token_client.get(f"{API}/realname").json()["verified"] is False

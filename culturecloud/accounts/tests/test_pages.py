@@ -302,3 +302,11 @@ def test_pages_render_in_english_too(db, client):
     client.cookies["django_language"] = "en"
     html = client.get(reverse("accounts:login")).content.decode()
     assert "With an SMS code" in html
+
+
+def test_realname_consent_can_be_withdrawn_from_the_page(logged_in, citizen):
+    services.verify_real_name(user=citizen, name="张三", id_number=VALID_ID, consent=True)
+    response = logged_in.post(reverse("accounts:realname"), {"action": "withdraw"})
+    assert response.status_code == 302
+    assert not RealNameVerification.objects.exists()
+    assert 'name="id_number"' in logged_in.get(reverse("accounts:realname")).content.decode()

@@ -123,3 +123,19 @@ def test_attempts_are_rate_limited_per_account(citizen):
         services.verify_real_name, user=citizen, name="李四", id_number=OTHER_ID, consent=True
     )
     assert isinstance(err, RateLimited)
+
+
+def test_withdrawing_realname_consent_deletes_the_record(citizen):
+    services.verify_real_name(user=citizen, name="张三", id_number=VALID_ID, consent=True)
+    assert services.withdraw_consent(user=citizen, purpose="realname") == 1
+    assert not RealNameVerification.objects.filter(user=citizen).exists()
+    assert Consent.objects.get(user=citizen).withdrawn_at is not None
+    assert AuditEntry.objects.filter(action="accounts.consent.withdrawn", actor=citizen).exists()
+    assert (
+        error_of(services.withdraw_consent, user=citizen, purpose="realname").code == "no_consent"
+    )
+    assert error_of(services.withdraw_consent, user=citizen, purpose="terms").code == (
+        "use_account_deletion"
+    )
+    # The number is free again, and the person may verify again with a new consent.
+    services.verify_real_name(user=citizen, name="张三", id_number=VALID_ID, consent=True)
