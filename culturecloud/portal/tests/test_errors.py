@@ -61,3 +61,14 @@ def test_500_template_needs_no_request_or_context():
     html = get_template("500.html").render()
     assert "<h1>" in html
     assert not re.search(r"<script(?![^>]*\ssrc=)", html)
+
+
+def test_csrf_failure_page_explains_what_to_do():
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    response = strict.post("/elder-mode/", {"elder": "on", "next": "/"})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "<h1>The form has expired</h1>" in body
+    assert "reload the page" in body
