@@ -64,3 +64,11 @@ def actions_for(obj: Any, user: Any) -> list[str]:
 @register.filter
 def verbose_name_of(obj: Any) -> str:
     return str(obj._meta.verbose_name)
+
+
+@register.filter
+def reviewer_actions_for(obj: Any, user: Any) -> list[str]:
+    """The queue offers the reviewer's decisions only (editors act on their own pages)."""
+    from culturecloud.core.queries import available_actions
+
+    return [a for a in available_actions(user, obj) if a in {"approve", "reject"}]
