@@ -32,6 +32,16 @@ def private_cache(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def english(settings) -> Iterator[None]:
+    """Tests read English messages; the site's default language is zh-hans."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def outbox(settings) -> Iterator[list[sms.SentCode]]:
     settings.SMS_BACKEND = "culturecloud.accounts.sms.OutboxSmsBackend"
     sms.outbox.clear()

@@ -298,9 +298,12 @@ def test_delete_page_confirms_then_erases_and_logs_out(logged_in, citizen):
     assert logged_in.get(reverse("accounts:me")).status_code == 302
 
 
-def test_pages_render_in_english_too(db, client):
+def test_pages_follow_the_language_cookie(db, client):
+    client.cookies["django_language"] = "zh-hans"
+    assert '<html lang="zh-hans"' in client.get(reverse("accounts:login")).content.decode()
     client.cookies["django_language"] = "en"
     html = client.get(reverse("accounts:login")).content.decode()
+    assert '<html lang="en"' in html
     assert "With an SMS code" in html
 
 
