@@ -338,3 +338,11 @@ def test_audit_query_count_is_flat(tree, make_user, django_assert_max_num_querie
     with django_assert_max_num_queries(5) as twenty:
         assert client.get(AUDIT, params).json()["count"] == 20
     assert len(one.captured_queries) == len(twenty.captured_queries)
+
+
+def test_openapi_documents_review_and_audit(db):
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    assert set(paths["/api/v1/review/queue"]) == {"get"}
+    assert set(paths["/api/v1/review/{content_type}/{item_id}/{action}"]) == {"post"}
+    params = {p["name"] for p in paths["/api/v1/audit"]["get"]["parameters"]}
+    assert params == {"action", "institution", "since", "until", "page", "page_size"}
