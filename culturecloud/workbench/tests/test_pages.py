@@ -565,3 +565,22 @@ def test_articles_are_scoped(tree, make_user):
     assert client.get(reverse("workbench:article_edit", args=[mine.pk])).status_code == 200
     body = html(client.get(reverse("workbench:articles"), {"status": "published"}))
     assert "No articles yet." in body
+
+
+def test_forms_carry_the_csrf_token(tree, make_user):
+    """With CSRF checks on (as in a browser), the queue's own form token is accepted."""
+    import re
+
+    editor = make_user(role=Role.EDITOR, institution=tree.township)
+    reviewer = make_user(role=Role.REVIEWER, institution=tree.county)
+    article = submitted_article(tree.township, author=editor)
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(reviewer)
+    url = reverse("workbench:review_action", args=["institutions.article", article.pk, "approve"])
+    assert client.post(url).status_code == 403  # no token
+    body = html(client.get(reverse("workbench:queue")))
+    form = body[body.index(f'action="{url}"') :]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    assert client.post(url, {"csrfmiddlewaretoken": token}).status_code == 302
+    article.refresh_from_db()
+    assert article.status == ReviewStatus.PUBLISHED
