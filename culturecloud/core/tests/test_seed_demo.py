@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import io
-import uuid
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from culturecloud.core.management.demo import (
     logins_markdown,
 )
 from culturecloud.core.models import AuditEntry, ReviewStatus
+from culturecloud.core.tests.cache_isolation import private_cache  # noqa: F401
 from culturecloud.institutions.models import (
     Article,
     Institution,
@@ -37,23 +36,14 @@ from culturecloud.institutions.permissions import Perm, has_perm, scope_queryset
 
 K = InstitutionKind
 
+# Log-ins are rate limited per account in the shared cache: a fresh namespace per test.
+pytestmark = pytest.mark.usefixtures("private_cache")
+
 
 def _seed(*args: str) -> str:
     out = io.StringIO()
     call_command("seed_demo", *args, stdout=out)
     return out.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def private_cache(settings) -> None:
-    """Log-in rate-limit counters live in the shared cache (Redis in CI): a fresh key
-    prefix per test, so repeated runs and other tests never share counters."""
-    caches = copy.deepcopy(settings.CACHES)
-    tag = uuid.uuid4().hex[:12]
-    caches["default"]["KEY_PREFIX"] = f"test-{tag}"
-    if caches["default"]["BACKEND"].endswith("LocMemCache"):
-        caches["default"]["LOCATION"] = tag
-    settings.CACHES = caches
 
 
 @pytest.fixture

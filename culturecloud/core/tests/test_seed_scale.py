@@ -17,6 +17,7 @@ from culturecloud.accounts.services import (
 )
 from culturecloud.core.management.scale import LEVELS, plan_tree
 from culturecloud.core.models import AuditEntry
+from culturecloud.core.tests.cache_isolation import private_cache  # noqa: F401
 from culturecloud.institutions.models import Institution, InstitutionKind, Membership
 from culturecloud.institutions.permissions import Perm, has_perm, scoped_institutions
 from culturecloud.institutions.services import create_institution
@@ -135,6 +136,7 @@ def test_seed_scale_again_continues_numbers_and_reuses_the_national_centre(tree)
     assert tree.village.path.startswith(tree.township.path)
 
 
+@pytest.mark.usefixtures("private_cache")
 def test_bulk_user_can_get_a_password_and_log_in(db):
     from culturecloud.accounts.services import set_password
 
