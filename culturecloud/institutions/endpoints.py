@@ -209,7 +209,7 @@ def list_institutions(
 ) -> Any:
     public(response)
     qs = filter_institutions(with_has_children(services.public_institutions()), filters)
-    return [summary(i) for i in qs.order_by("depth", "path")]
+    return [summary(i) for i in qs.order_by("depth", "name", "pk")]
 
 
 @router.get("/tree", response=list[InstitutionSummary], auth=None, summary="Tree level")
@@ -250,7 +250,7 @@ def by_region(request: HttpRequest, response: HttpResponse, region_code: str) ->
     qs = with_has_children(services.public_institutions()).filter(
         region__code__startswith=region.code_prefix
     )
-    return [summary(i) for i in qs.order_by("depth", "path")]
+    return [summary(i) for i in qs.order_by("depth", "name", "pk")]
 
 
 # --- staff: articles and members by id (before the /{code} routes) --------------------

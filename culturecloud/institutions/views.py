@@ -38,7 +38,7 @@ def directory(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(region__code__startswith=form.selected_region.code_prefix)
         if form.cleaned_data["kind"]:
             qs = qs.filter(kind=form.cleaned_data["kind"])
-        paginator = Paginator(qs.order_by("depth", "path"), PAGE_SIZE)
+        paginator = Paginator(qs.order_by("depth", "name", "pk"), PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)

@@ -6,6 +6,7 @@ they would make a cycle. Exactly one may succeed and the tree must stay consiste
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -90,8 +91,8 @@ def test_opposite_moves_cannot_create_a_cycle(tree, make_user, gated):
             code=f"lib-a-{n}-x", name="A1", kind=InstitutionKind.LIBRARY, parent=a
         )
         results = run_together(
-            lambda a=a, b=b: services.move_institution(actor=root, institution=a, new_parent=b),
-            lambda a=a, b=b: services.move_institution(actor=root, institution=b, new_parent=a),
+            functools.partial(services.move_institution, actor=root, institution=a, new_parent=b),
+            functools.partial(services.move_institution, actor=root, institution=b, new_parent=a),
             gate_on=tree.county if gated else None,
         )
         ok = [r for r in results if isinstance(r, Institution)]

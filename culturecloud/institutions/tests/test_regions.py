@@ -33,8 +33,11 @@ def test_load_regions_from_the_real_file(capsys):
     assert Region.objects.filter(level=3).count() == 2975
     conghua = Region.objects.select_related("parent__parent").get(code="440117")
     assert conghua.name == "从化区" and conghua.level == 3
-    assert conghua.parent.code == "440100" and conghua.parent.name == "广州市"
-    assert conghua.parent.parent.code == "440000" and conghua.parent.parent.name == "广东省"
+    city = conghua.parent
+    assert city is not None and city.code == "440100" and city.name == "广州市"
+    province = city.parent
+    assert province is not None and province.code == "440000" and province.name == "广东省"
+    assert province.parent is None
     # municipalities keep their 市辖区 row; codes are padded to six digits
     beijing_districts = Region.objects.get(code="110100")
     assert beijing_districts.name == "市辖区" and beijing_districts.parent_id == "110000"
