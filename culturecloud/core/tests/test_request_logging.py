@@ -137,3 +137,12 @@ def test_exception_text_is_redacted(db, log_output):
 )
 def test_redact_patterns(text, expected):
     assert redact(text) == expected
+
+
+def test_forwarded_client_ip_is_logged_only_behind_a_trusted_proxy(
+    client, db, settings, log_output
+):
+    client.get("/api/v1/openapi.json", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1")
+    settings.TRUST_X_FORWARDED_FOR = True
+    client.get("/api/v1/openapi.json", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1")
+    assert [line["ip"] for line in _request_lines(log_output)] == ["127.0.0.1", "203.0.113.9"]

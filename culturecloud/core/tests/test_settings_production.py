@@ -29,6 +29,7 @@ _SCRUB = (
     "FIELD_ENCRYPTION_KEY",
     "ALLOWED_HOSTS",
     "AWS_STORAGE_BUCKET_NAME",
+    "TRUST_X_FORWARDED_FOR",
     "DJANGO_SETTINGS_MODULE",
 )
 
@@ -93,6 +94,7 @@ def test_production_security_settings(tmp_path):
         "SECURE_PROXY_SSL_HEADER",
         "ALLOWED_HOSTS",
         "SECURE_REDIRECT_EXEMPT",
+        "TRUST_X_FORWARDED_FOR",
     )
     assert values["DEBUG"] is False
     assert values["SECURE_SSL_REDIRECT"] is True
@@ -103,6 +105,12 @@ def test_production_security_settings(tmp_path):
     assert values["ALLOWED_HOSTS"] == ["culturecloud.example"]
     # The load balancer's plain-HTTP probe of /healthz must not be redirected.
     assert values["SECURE_REDIRECT_EXEMPT"] == ["^healthz$"]
+    # X-Forwarded-For is ignored unless the deployment says nginx sets it.
+    assert values["TRUST_X_FORWARDED_FOR"] is False
+    behind_proxy = _settings_json(
+        _production_env(tmp_path, TRUST_X_FORWARDED_FOR="1"), "TRUST_X_FORWARDED_FOR"
+    )
+    assert behind_proxy["TRUST_X_FORWARDED_FOR"] is True
 
 
 def test_production_refuses_to_start_without_secrets(tmp_path):
