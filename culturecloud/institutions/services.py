@@ -607,6 +607,17 @@ def _institution_relations() -> list[Any]:
 # --- Members ------------------------------------------------------------------
 
 
+def _lock_active(institution: Institution) -> Institution:
+    """Lock the institution's row (a merge or move of it waits, and vice versa) and
+    re-check that it is still active. Call inside a transaction."""
+    locked = Institution.objects.select_for_update(no_key=True).get(pk=institution.pk)
+    if not locked.is_active:
+        raise _field_error(
+            "institution", _("This institution has been merged or closed."), "inactive"
+        )
+    return locked
+
+
 def _check_role(role: str) -> None:
     if role not in Role.values:
         raise _field_error("role", _("Choose a valid role."), "invalid_role")
@@ -624,6 +635,7 @@ def add_member(*, actor: Any, institution: Institution, user: Any, role: str) ->
         raise _field_error("user", _("This account cannot be added."), "inactive_user")
     try:
         with transaction.atomic():
+            institution = _lock_active(institution)
             if Membership.objects.filter(user=user, institution=institution, role=role).exists():
                 raise IntegrityError
             membership = Membership.objects.create(
@@ -757,6 +769,7 @@ def create_article(
         )
     title, summary, body = _clean_article(title, summary, body)
     with transaction.atomic():
+        institution = _lock_active(institution)
         article = Article.objects.create(
             institution=institution, title=title, summary=summary, body=body, created_by=actor
         )
