@@ -118,7 +118,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "culturecloud.sqlite3",
+            "NAME": str(VAR_DIR / "culturecloud.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers run beside the writer; IMMEDIATE takes the write
                 # lock at BEGIN so two writers queue instead of failing to upgrade.
