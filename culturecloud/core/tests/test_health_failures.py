@@ -15,11 +15,11 @@ UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 def unreachable_broker(settings) -> Iterator[None]:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     before = celery_app.conf.broker_url
-    celery_app.conf.broker_url = UNREACHABLE_REDIS
+    celery_app.conf.update(broker_url=UNREACHABLE_REDIS)
     try:
         yield
     finally:
-        celery_app.conf.broker_url = before
+        celery_app.conf.update(broker_url=before)
 
 
 def test_unreachable_cache_makes_healthz_fail(client, db, settings):
