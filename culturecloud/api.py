@@ -56,9 +56,14 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
             source = location.pop(0)
             if source in ("body", "form") and len(location) > 1:
                 location.pop(0)
-        fields.setdefault(".".join(location) or "__all__", []).append(_("%(msg)s") % {"msg": error.get("msg", "")})
+        fields.setdefault(".".join(location) or "__all__", []).append(
+            _("%(msg)s") % {"msg": error.get("msg", "")}
+        )
     return error_response(
-        request, ServiceError(_("Some fields are not valid."), code="validation_error", fields=fields, status=422)
+        request,
+        ServiceError(
+            _("Some fields are not valid."), code="validation_error", fields=fields, status=422
+        ),
     )
 
 
@@ -78,13 +83,17 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def on_forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
     return error_response(
         request,
-        ServiceError(_("You do not have permission to do this."), code="permission_denied", status=403),
+        ServiceError(
+            _("You do not have permission to do this."), code="permission_denied", status=403
+        ),
     )
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return error_response(request, ServiceError(str(exc), code="http_error", status=exc.status_code))
+    return error_response(
+        request, ServiceError(str(exc), code="http_error", status=exc.status_code)
+    )
 
 
 api.add_router("/", core_router)

@@ -1,4 +1,7 @@
-"""Celery application. Eager (in-process) on the embedded default, Redis broker when REDIS_URL is set."""
+"""Celery application.
+
+Eager (in-process) on the embedded default, Redis broker when REDIS_URL is set.
+"""
 
 import os
 

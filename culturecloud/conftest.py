@@ -50,7 +50,9 @@ def regions(db) -> dict[str, Region]:
 @pytest.fixture
 def tree(regions) -> Tree:
     K = InstitutionKind
-    national = create_institution(code="cn", name="全国公共文化发展中心", kind=K.NATIONAL, parent=None)
+    national = create_institution(
+        code="cn", name="全国公共文化发展中心", kind=K.NATIONAL, parent=None
+    )
     province = create_institution(
         code="gd", name="广东省文化馆", kind=K.PROVINCIAL, parent=national, region=regions["440000"]
     )
@@ -58,7 +60,11 @@ def tree(regions) -> Tree:
         code="zj", name="浙江省文化馆", kind=K.PROVINCIAL, parent=national, region=regions["330000"]
     )
     city = create_institution(
-        code="gd-gz", name="广州市文化馆", kind=K.MUNICIPAL, parent=province, region=regions["440100"]
+        code="gd-gz",
+        name="广州市文化馆",
+        kind=K.MUNICIPAL,
+        parent=province,
+        region=regions["440100"],
     )
     county = create_institution(
         code="gd-gz-ch", name="从化区文化馆", kind=K.COUNTY, parent=city, region=regions["440117"]
@@ -67,10 +73,17 @@ def tree(regions) -> Tree:
         code="gd-gz-zc", name="增城区文化馆", kind=K.COUNTY, parent=city, region=regions["440118"]
     )
     township = create_institution(
-        code="gd-gz-ch-tp", name="太平镇综合文化站", kind=K.TOWNSHIP, parent=county, region=regions["440117"]
+        code="gd-gz-ch-tp",
+        name="太平镇综合文化站",
+        kind=K.TOWNSHIP,
+        parent=county,
+        region=regions["440117"],
     )
     village = create_institution(
-        code="gd-gz-ch-tp-qg", name="钱岗村综合性文化服务中心", kind=K.VILLAGE, parent=township,
+        code="gd-gz-ch-tp-qg",
+        name="钱岗村综合性文化服务中心",
+        kind=K.VILLAGE,
+        parent=township,
         region=regions["440117"],
     )
     return Tree(national, province, other, city, county, sibling, township, village)
@@ -80,9 +93,13 @@ def tree(regions) -> Tree:
 def make_user(db):
     counter = {"n": 0}
 
-    def factory(*, role: str | None = None, institution: Institution | None = None, **extra: Any) -> User:
+    def factory(
+        *, role: str | None = None, institution: Institution | None = None, **extra: Any
+    ) -> User:
         counter["n"] += 1
-        user = User.objects.create_user(username=f"user{counter['n']}", password="pw-Secret-123", **extra)
+        user = User.objects.create_user(
+            username=f"user{counter['n']}", password="pw-Secret-123", **extra
+        )
         if role and institution:
             Membership.objects.create(user=user, institution=institution, role=role)
         return user

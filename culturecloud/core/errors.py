@@ -65,7 +65,9 @@ class RateLimited(ServiceError):
     def __init__(self, message: str | None = None, *, retry_after: int = 60, **kwargs) -> None:
         self.retry_after = retry_after
         super().__init__(
-            message if message is not None else str(_("Too many requests. Please try again later.")),
+            message
+            if message is not None
+            else str(_("Too many requests. Please try again later.")),
             **kwargs,
         )
 

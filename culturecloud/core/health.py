@@ -37,7 +37,11 @@ def _check_broker() -> None:
 def healthz(request: HttpRequest) -> JsonResponse:
     checks: dict[str, dict[str, object]] = {}
     healthy = True
-    for name, check in (("database", _check_database), ("cache", _check_cache), ("broker", _check_broker)):
+    for name, check in (
+        ("database", _check_database),
+        ("cache", _check_cache),
+        ("broker", _check_broker),
+    ):
         started = time.perf_counter()
         try:
             check()
@@ -48,4 +52,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks[name]["ms"] = round((time.perf_counter() - started) * 1000, 2)
     if settings.CELERY_TASK_ALWAYS_EAGER:
         checks["broker"]["mode"] = "eager"
-    return JsonResponse({"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503
+    )

@@ -57,7 +57,9 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if "Content-Security-Policy" not in response and not request.path.startswith("/api/v1/docs"):
+        if "Content-Security-Policy" not in response and not request.path.startswith(
+            "/api/v1/docs"
+        ):
             response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
         response.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
         return response

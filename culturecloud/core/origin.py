@@ -16,7 +16,10 @@ class Origin:
     request_id: str = ""
 
 
-_current: contextvars.ContextVar[Origin] = contextvars.ContextVar("origin", default=Origin())
+_current: contextvars.ContextVar[Origin] = contextvars.ContextVar(
+    "origin",
+    default=Origin(),  # noqa: B039 - Origin is a frozen dataclass
+)
 
 
 def current_origin() -> Origin:

@@ -13,7 +13,7 @@ def hit(key: str, limit: int, window_seconds: int) -> bool:
     """Count one hit; True while the count is within `limit` for the current window."""
     cache_key = f"rl:{key}"
     if cache.add(cache_key, 1, timeout=window_seconds):
-        return 1 <= limit
+        return limit >= 1
     try:
         count = cache.incr(cache_key)
     except ValueError:  # expired between add and incr
