@@ -218,6 +218,10 @@ _NPM = BASE_DIR / "node_modules"
 for _prefix, _dir in [("vendor/htmx", _NPM / "htmx.org" / "dist")]:
     if _dir.is_dir():
         STATICFILES_DIRS.append((_prefix, _dir))  # type: ignore[arg-type]
+if DEBUG or TESTING:
+    STATIC_ROOT.mkdir(
+        parents=True, exist_ok=True
+    )  # WhiteNoise expects it even before collectstatic
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -41,8 +42,16 @@ class RegionAdmin(admin.ModelAdmin):
         return False
 
 
+def https_url_fields(field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """Django 6 makes https the default scheme of URL form fields; take it now."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class InstitutionAddForm(forms.ModelForm):
     class Meta:
+        formfield_callback = https_url_fields
         model = Institution
         fields = (
             "code",
@@ -83,6 +92,7 @@ class InstitutionChangeForm(forms.ModelForm):
     """Checks the changed profile fields with the same rules the service applies."""
 
     class Meta:
+        formfield_callback = https_url_fields
         model = Institution
         fields = list(services.PROFILE_FIELDS)
 
@@ -105,6 +115,7 @@ class InstitutionAdmin(admin.ModelAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("name", "short_name", "code")
     list_select_related = ("region",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     raw_id_fields = ("parent", "region")
     show_full_result_count = False
     ordering = ("path",)

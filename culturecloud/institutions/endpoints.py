@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import Field
@@ -331,7 +331,7 @@ def change_member(request: HttpRequest, membership_id: int, payload: MemberRoleI
 def delete_member(request: HttpRequest, membership_id: int) -> Any:
     membership = membership_or_404(request, membership_id)
     services.remove_member(actor=user_of(request), membership=membership)
-    return 204, None
+    return Status(204, None)
 
 
 # --- public: one institution -----------------------------------------------------------
@@ -390,7 +390,7 @@ def create_child(request: HttpRequest, code: str, payload: ChildIn) -> Any:
         region_code=data.pop("region_code"),
         **data,
     )
-    return 201, detail_payload(any_institution(child.code))
+    return Status(201, detail_payload(any_institution(child.code)))
 
 
 @router.post("/{code}/logo", response=InstitutionDetail, summary="Staff: upload logo")
@@ -486,7 +486,7 @@ def add_member(request: HttpRequest, code: str, payload: MemberIn) -> Any:
         raise NotFound(message, code="user_not_found", fields={field: [message]})
     membership = services.add_member(actor=actor, institution=inst, user=user, role=payload.role)
     membership = Membership.objects.select_related("user", "institution").get(pk=membership.pk)
-    return 201, member_payload(membership)
+    return Status(201, member_payload(membership))
 
 
 @router.post("/{code}/articles", response={201: StaffArticleOut}, summary="Staff: new article")
@@ -498,4 +498,4 @@ def create_article(request: HttpRequest, code: str, payload: ArticleIn) -> Any:
         summary=payload.summary,
         body=payload.body,
     )
-    return 201, staff_article(article)
+    return Status(201, staff_article(article))
