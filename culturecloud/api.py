@@ -22,6 +22,9 @@ from culturecloud.accounts.endpoints import router as accounts_router
 from culturecloud.core.endpoints import router as core_router
 from culturecloud.core.errors import RateLimited, ServiceError
 from culturecloud.institutions.endpoints import router as institutions_router
+from culturecloud.media.endpoints import router as media_router
+from culturecloud.resources.endpoints import router as resources_router
+from culturecloud.search.endpoints import router as search_router
 
 api = NinjaAPI(
     title="CultureCloud API",
@@ -99,3 +102,6 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", core_router)
 api.add_router("/auth", accounts_router)
 api.add_router("/institutions", institutions_router)
+api.add_router("/media", media_router)
+api.add_router("/search", search_router)
+api.add_router("/resources", resources_router)

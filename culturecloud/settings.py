@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "culturecloud.core",
     "culturecloud.accounts",
     "culturecloud.institutions",
+    "culturecloud.media",
+    "culturecloud.search",
+    "culturecloud.resources",
     "culturecloud.portal",
     "culturecloud.workbench",
 ]

@@ -14,6 +14,10 @@ urlpatterns = [
     path("accounts/", include("culturecloud.accounts.urls")),
     path("institutions/", include("culturecloud.institutions.urls")),
     path("workbench/", include("culturecloud.workbench.urls")),
+    path("uploads/", include("culturecloud.media.urls")),
+    path("search/", include("culturecloud.search.urls")),
+    # resources also serves /oai and /iiif/ (open interfaces), so it is mounted at the root
+    path("", include("culturecloud.resources.urls")),
     path("", include("culturecloud.portal.urls")),
 ]
 
