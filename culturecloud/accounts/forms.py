@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import AccountKind, Interest
@@ -12,6 +16,19 @@ PHONE_ATTRS = {
     "inputmode": "tel",
     "maxlength": "20",
 }
+
+
+def policy_links(*, anchor: str = "") -> SafeString:
+    """Links to the user agreement and the privacy policy, for the help text of a consent."""
+    return format_html(
+        gettext("Read the {terms} and the {privacy}."),
+        terms=format_html(
+            '<a href="{}">{}</a>', reverse("portal:terms"), gettext("user agreement")
+        ),
+        privacy=format_html(
+            '<a href="{}{}">{}</a>', reverse("portal:privacy"), anchor, gettext("privacy policy")
+        ),
+    )
 
 
 class CodeLoginForm(forms.Form):
@@ -38,9 +55,16 @@ class CodeLoginForm(forms.Form):
 
     def __init__(self, *args, require_terms: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        terms = self.fields["accept_terms"]
         if require_terms:
-            self.fields["accept_terms"].required = True
-            self.fields["accept_terms"].help_text = ""
+            terms.required = True
+            terms.help_text = policy_links()
+        else:
+            terms.help_text = format_html(
+                "{} {}",
+                gettext("Needed the first time you use this number (sign-up)."),
+                policy_links(),
+            )
 
 
 class PasswordLoginForm(forms.Form):
@@ -141,6 +165,33 @@ class RealNameForm(forms.Form):
             "personal information, to verify my identity, as described in the privacy policy."
         ),
         required=True,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].help_text = policy_links(anchor="#real-name")
+
+
+class ApiTokenForm(forms.Form):
+    EXPIRY_CHOICES = [
+        ("", _("Never (until I revoke it)")),
+        ("30", _("After 30 days")),
+        ("90", _("After 90 days")),
+        ("365", _("After one year")),
+    ]
+
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=60,
+        help_text=_("What the token is for, e.g. the app that uses it."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    expires_in_days = forms.TypedChoiceField(
+        label=_("Expires"),
+        choices=EXPIRY_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
     )
 
 

@@ -9,6 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from culturecloud.core.http import public
+
 from .context_processors import ELDER_COOKIE, ELDER_COOKIE_AGE
 from .sections import SECTIONS
 from .stats import network_summary
@@ -22,6 +24,32 @@ def home(request: HttpRequest) -> HttpResponse:
         "portal/home.html",
         {"sections": SECTIONS, "network_total": total, "network_kinds": kinds},
     )
+
+
+def legal_context() -> dict[str, object]:
+    """What the user agreement and the privacy policy quote from the configuration: the
+    policy version every consent records, how long codes and logs are kept, the contact."""
+    from culturecloud.accounts import services as accounts
+
+    return {
+        "policy_version": accounts.POLICY_VERSION,
+        "log_retention_days": accounts.LOG_RETENTION_DAYS,
+        "code_minutes": max(1, settings.OTP_TTL_SECONDS // 60),
+        "contact_email": getattr(settings, "PRIVACY_CONTACT_EMAIL", ""),
+    }
+
+
+@require_GET
+def terms(request: HttpRequest) -> HttpResponse:
+    """The user agreement (用户协议) that sign-up asks to accept."""
+    return public(render(request, "portal/terms.html", legal_context()))
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy policy (隐私政策): what personal data is processed, why, for how long,
+    and how a person uses their rights under the PIPL."""
+    return public(render(request, "portal/privacy.html", legal_context()))
 
 
 def _safe_next(request: HttpRequest) -> str:
