@@ -13,6 +13,8 @@ urlpatterns = [
     path("me/profile/", views.profile_view, name="profile"),
     path("me/password/", views.password_view, name="password"),
     path("me/realname/", views.realname_view, name="realname"),
+    path("me/tokens/", views.api_tokens_view, name="api_tokens"),
+    path("me/tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
     path("me/export/", views.export_view, name="export"),
     path("me/delete/", views.delete_view, name="delete"),
 ]

@@ -15,6 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -28,6 +29,7 @@ from culturecloud.institutions.models import Region
 
 from . import services
 from .forms import (
+    ApiTokenForm,
     CodeLoginForm,
     DeleteAccountForm,
     KindForm,
@@ -36,7 +38,7 @@ from .forms import (
     ProfileForm,
     RealNameForm,
 )
-from .models import Consent, PointsEntry, RealNameVerification, User
+from .models import ApiToken, Consent, PointsEntry, RealNameVerification, User
 from .sms import mask_phone
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -383,3 +385,65 @@ def delete_view(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     return _render(request, "accounts/delete.html", {"form": form}, status)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens_view(request: HttpRequest) -> HttpResponse:
+    """My API tokens: the list, and a form that issues one. The raw token is shown in the
+    answer to the POST only (never stored, never shown again)."""
+    user = _current_user(request)
+    form = ApiTokenForm()
+    status = 200
+    new_token: tuple[ApiToken, str] | None = None
+    if request.method == "POST":
+        form = ApiTokenForm(request.POST)
+        if form.is_valid():
+            try:
+                new_token = services.issue_api_token(
+                    user=user,
+                    name=form.cleaned_data["name"],
+                    expires_in_days=form.cleaned_data["expires_in_days"],
+                )
+            except ServiceError as exc:
+                add_service_error(form, exc)
+                status = _error_status(exc)
+            else:
+                form = ApiTokenForm()
+        else:
+            status = 400
+    now = timezone.now()
+    tokens = list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))
+    for token in tokens:
+        if token.revoked_at is not None:
+            token.state = "revoked"  # type: ignore[attr-defined]
+        elif token.expires_at is not None and token.expires_at <= now:
+            token.state = "expired"  # type: ignore[attr-defined]
+        else:
+            token.state = "active"  # type: ignore[attr-defined]
+    context = {
+        "form": form,
+        "tokens": tokens,
+        "new_token": new_token[0] if new_token else None,
+        "raw_token": new_token[1] if new_token else "",
+        "max_tokens": services.MAX_API_TOKENS,
+    }
+    return _render(request, "accounts/api_tokens.html", context, status)
+
+
+@login_required
+@require_POST
+def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _current_user(request)
+    try:
+        token = services.revoke_api_token(user=user, token_id=pk)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The token “%(name)s” is revoked; apps using it can no longer log in with it.")
+            % {"name": token.name},
+        )
+    return redirect("accounts:api_tokens")
