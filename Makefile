@@ -74,3 +74,9 @@ lock:
 
 clean:
 	rm -rf var/static
+
+# Regenerates culturecloud/locale (makemessages) and fails on untranslated, fuzzy or
+# placeholder-breaking Simplified Chinese entries; see bin/messages-check.
+.PHONY: messages-check
+messages-check: install
+	bin/messages-check
