@@ -113,6 +113,16 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     return _login_page(request, signup=True)
 
 
+def _code_action(request: HttpRequest) -> str:
+    """ "send_code" or "verify". The buttons say which; Enter submits the form with its
+    hidden default button ("continue"), which sends a code while the code field is empty
+    and logs in once one is typed."""
+    action = request.POST.get("action")
+    if action in {"send_code", "verify"}:
+        return action
+    return "verify" if str(request.POST.get("code", "")).strip() else "send_code"
+
+
 def _login_page(request: HttpRequest, *, signup: bool) -> HttpResponse:
     template = "accounts/signup.html" if signup else "accounts/login.html"
     if request.method == "GET" and request.user.is_authenticated:
@@ -141,8 +151,10 @@ def _login_page(request: HttpRequest, *, signup: bool) -> HttpResponse:
             status = 400
     elif request.method == "POST":
         code_form = CodeLoginForm(request.POST, require_terms=signup)
-        if request.POST.get("action") == "send_code":
+        if _code_action(request) == "send_code":
             notice, status = _send_code(request, code_form)
+            if notice:  # sent: the next thing to type is the code
+                code_form.fields["code"].widget.attrs["autofocus"] = True
         elif code_form.is_valid():
             if not code_form.cleaned_data["code"]:
                 code_form.add_error("code", _("Please enter the code we sent you."))

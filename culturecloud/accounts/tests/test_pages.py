@@ -1,5 +1,6 @@
 import io
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -313,3 +314,76 @@ def test_realname_consent_can_be_withdrawn_from_the_page(logged_in, citizen):
     assert response.status_code == 302
     assert not RealNameVerification.objects.exists()
     assert 'name="id_number"' in logged_in.get(reverse("accounts:realname")).content.decode()
+
+
+# --- the SMS form: natural order, Enter does the next step ---------------------------------
+
+
+def code_form_html(html: str) -> str:
+    start = html.index('class="stack code-form"')
+    return html[start : html.index("</form>", start)]
+
+
+@pytest.mark.parametrize("name", ["accounts:login", "accounts:signup"])
+def test_code_form_order_is_number_send_code_log_in(db, client, name):
+    form = code_form_html(client.get(reverse(name)).content.decode())
+    controls = re.findall(r'<button[^>]*value="(\w+)"|<input[^>]*id="id_(\w+)"', form)
+    order = [button or field for button, field in controls]
+    # The form's default button (Enter) comes first, then what the eye and Tab see.
+    assert order[0] == "continue"
+    assert order[1:] == ["phone", "send_code", "code", "accept_terms", "verify"]
+    default = re.search(r'<button[^>]*value="continue"[^>]*>', form).group(0)
+    assert 'tabindex="-1"' in default and 'aria-hidden="true"' in default
+    assert 'type="submit"' in default
+    assert "visually-hidden" in default
+
+
+def test_enter_in_the_number_field_sends_a_code(
+    db, client, citizen, django_capture_on_commit_callbacks, outbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accounts:login"),
+            {"method": "code", "action": "continue", "phone": PHONE, "code": ""},
+        )
+    assert response.status_code == 200
+    assert len(outbox) == 1
+    html = response.content.decode()
+    assert "138****5678" in html
+    assert "Please enter the code" not in html
+    code_input = re.search(r'<input[^>]*id="id_code"[^>]*>', html).group(0)
+    assert "autofocus" in code_input
+    # Enter in the code field, with the code typed, logs in.
+    response = client.post(
+        reverse("accounts:login"),
+        {"method": "code", "action": "continue", "phone": PHONE, "code": outbox[-1].code},
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("accounts:me")).status_code == 200
+
+
+def test_enter_on_sign_up_with_a_code_needs_the_terms(
+    db, client, django_capture_on_commit_callbacks, outbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accounts:signup"), {"method": "code", "action": "continue", "phone": PHONE}
+        )
+    assert response.status_code == 200  # sending a code does not ask for the terms yet
+    assert len(outbox) == 1
+    data = {"method": "code", "action": "continue", "phone": PHONE, "code": outbox[-1].code}
+    response = client.post(reverse("accounts:signup"), data)
+    assert response.status_code == 400
+    assert not User.objects.exists()
+    response = client.post(reverse("accounts:signup"), {**data, "accept_terms": "on"})
+    assert response.status_code == 302
+    assert User.objects.count() == 1
+
+
+def test_log_in_button_without_a_code_asks_for_it(db, client, citizen, outbox):
+    response = client.post(
+        reverse("accounts:login"), {"method": "code", "action": "verify", "phone": PHONE}
+    )
+    assert response.status_code == 400
+    assert "Please enter the code we sent you." in response.content.decode()
+    assert outbox == []
