@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from culturecloud.core.errors import ServiceError
 
@@ -10,7 +11,7 @@ from .regions import get_region
 
 
 class DirectoryFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name"), max_length=100, required=False)
+    q = forms.CharField(label=pgettext_lazy("institution", "Name"), max_length=100, required=False)
     region = forms.CharField(
         label=_("Region"),
         max_length=6,

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from culturecloud.institutions.models import Article, Institution, Role
 
@@ -103,7 +104,7 @@ class AddMemberForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("institution", "Name"), max_length=120)
     short_name = forms.CharField(label=_("Short name"), max_length=60, required=False)
     region_code = forms.CharField(
         label=_("Region code"),
