@@ -7,6 +7,7 @@ app_name = "workbench"
 urlpatterns = [
     path("", views.home, name="home"),
     path("queue/", views.queue, name="queue"),
+    path("published/", views.published, name="published"),
     path("review/<str:content_type>/<int:pk>/", views.review_item, name="review_item"),
     path(
         "review/<str:content_type>/<int:pk>/<slug:action>/",

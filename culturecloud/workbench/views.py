@@ -72,9 +72,11 @@ from .forms import (
     QueueFilterForm,
     ReasonForm,
 )
+from .published import PublishedContent, published_content
 from .scope import institution_choices, institutions_for, pick_institution
 
 QUEUE_PAGE_SIZE = 20
+PUBLISHED_PAGE_SIZE = 20
 AUDIT_PAGE_SIZE = 50
 ARTICLES_PAGE_SIZE = 20
 
@@ -89,6 +91,7 @@ def nav(user: Any) -> dict[str, bool]:
     """Which workbench sections the user can use (the menu shows only these)."""
     return {
         "queue": holds_somewhere(user, Perm.REVIEW),
+        "published": holds_somewhere(user, Perm.REVIEW),
         "articles": holds_somewhere(user, Perm.EDIT_CONTENT),
         "audit": holds_somewhere(user, Perm.READ_AUDIT),
         "members": holds_somewhere(user, Perm.MANAGE_MEMBERS),
@@ -278,7 +281,8 @@ def review_action(request: HttpRequest, content_type: str, pk: int, action: str)
     if error is not None:
         raw_reason = str(request.POST.get("reason", ""))[:2000]
         if request.htmx:  # type: ignore[attr-defined]
-            return queue_card(request, obj, error=error, reason=raw_reason, status=400)
+            card = published_card if action == "unpublish" else queue_card
+            return card(request, obj, error=error, reason=raw_reason, status=400)
         return item_page(request, obj, error=error, reason=raw_reason, status=400)
     message = DONE[action] % {"title": done.audit_label()}
     if request.htmx:  # type: ignore[attr-defined]
@@ -296,6 +300,42 @@ def queue_card(
     item = QueueItem(obj=obj, submitted_by=last_submitters([key]).get(key, ""))
     context = {"item": item, "error": error, "reason": reason, "reason_form": ReasonForm()}
     return private(render(request, "workbench/_queue_item.html", context, status=status))
+
+
+# --- published content (reviewers take it down) -----------------------------------------
+
+
+@staff_page(Perm.REVIEW)
+def published(request: HttpRequest) -> HttpResponse:
+    """Published items of the user's REVIEW scope, newest first, each with "Unpublish"."""
+    user = request.user
+    filters = QueueFilterForm(
+        request.GET, types=type_choices(), institutions=institutions_for(user, Perm.REVIEW)
+    )
+    status = 200
+    if filters.is_valid():
+        model = reviewable_model(filters.cleaned_data["type"] or "")
+        items = published_content(
+            user, model=model, institution=filters.cleaned_data["institution"]
+        )
+    else:
+        status = 400
+        items = PublishedContent({})
+    current = Paginator(items, PUBLISHED_PAGE_SIZE).get_page(request.GET.get("page"))
+    return page(
+        request,
+        "workbench/published.html",
+        {"filters": filters, "page_obj": current},
+        status=status,
+    )
+
+
+def published_card(
+    request: HttpRequest, obj: Reviewable, *, error: ServiceError, reason: str, status: int
+) -> HttpResponse:
+    """The card of the published list again, with the refused attempt (htmx)."""
+    context = {"obj": obj, "error": error, "reason": reason}
+    return private(render(request, "workbench/_published_item.html", context, status=status))
 
 
 # --- audit log -------------------------------------------------------------------------

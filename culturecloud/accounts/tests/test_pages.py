@@ -332,7 +332,9 @@ def test_code_form_order_is_number_send_code_log_in(db, client, name):
     # The form's default button (Enter) comes first, then what the eye and Tab see.
     assert order[0] == "continue"
     assert order[1:] == ["phone", "send_code", "code", "accept_terms", "verify"]
-    default = re.search(r'<button[^>]*value="continue"[^>]*>', form).group(0)
+    found = re.search(r'<button[^>]*value="continue"[^>]*>', form)
+    assert found is not None
+    default = found.group(0)
     assert 'tabindex="-1"' in default and 'aria-hidden="true"' in default
     assert 'type="submit"' in default
     assert "visually-hidden" in default
@@ -351,8 +353,8 @@ def test_enter_in_the_number_field_sends_a_code(
     html = response.content.decode()
     assert "138****5678" in html
     assert "Please enter the code" not in html
-    code_input = re.search(r'<input[^>]*id="id_code"[^>]*>', html).group(0)
-    assert "autofocus" in code_input
+    code_input = re.search(r'<input[^>]*id="id_code"[^>]*>', html)
+    assert code_input is not None and "autofocus" in code_input.group(0)
     # Enter in the code field, with the code typed, logs in.
     response = client.post(
         reverse("accounts:login"),

@@ -72,3 +72,19 @@ def reviewer_actions_for(obj: Any, user: Any) -> list[str]:
     from culturecloud.core.queries import available_actions
 
     return [a for a in available_actions(user, obj) if a in {"approve", "reject"}]
+
+
+@register.filter
+def unpublish_actions_for(obj: Any, user: Any) -> list[str]:
+    """The published list offers taking the item down, nothing else."""
+    from culturecloud.core.queries import available_actions
+
+    return [a for a in available_actions(user, obj) if a == "unpublish"]
+
+
+@register.filter
+def content_type_of(obj: Any) -> str:
+    """The content type as URLs spell it: "institutions.article"."""
+    from culturecloud.core.queries import model_label
+
+    return model_label(obj)

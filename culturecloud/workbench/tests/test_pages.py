@@ -16,7 +16,7 @@ from culturecloud.core.models import AuditEntry, ReviewStatus
 from culturecloud.institutions.models import Article, Membership, Role
 from culturecloud.workbench.testing import make_article, submitted_article
 
-PAGES = ["home", "queue", "audit", "members", "profile", "articles", "article_new"]
+PAGES = ["home", "queue", "published", "audit", "members", "profile", "articles", "article_new"]
 
 
 def client_for(user, **headers) -> Client:
@@ -52,7 +52,7 @@ def test_citizen_gets_403_page(tree, make_user, name):
     ("role", "allowed"),
     [
         (Role.EDITOR, {"home", "articles", "article_new"}),
-        (Role.REVIEWER, {"home", "queue"}),
+        (Role.REVIEWER, {"home", "queue", "published"}),
         (Role.OPERATOR, {"home"}),
         (Role.ADMIN, set(PAGES)),
     ],
