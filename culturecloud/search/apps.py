@@ -6,3 +6,10 @@ class SearchConfig(AppConfig):
     name = "culturecloud.search"
     label = "search"
     verbose_name = _("Search")
+
+    def ready(self) -> None:
+        from .doctypes import register_doc_types
+        from .signals import connect
+
+        register_doc_types()
+        connect()

@@ -1,0 +1,27 @@
+"""Background work of search: keep the index in step with the content (started after commit)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import services
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=8,
+    acks_late=True,
+)
+def sync_document(self, doc_type: str, object_id: str) -> str:
+    """Index the object when it is public, remove it otherwise. Idempotent."""
+    return services.sync_object(doc_type=str(doc_type), object_id=str(object_id))
+
+
+@shared_task(acks_late=True)
+def reindex(doc_type: str | None = None) -> dict:
+    return services.reindex(doc_type=doc_type or None)
