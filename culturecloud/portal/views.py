@@ -2,12 +2,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from culturecloud.core.http import public
 
@@ -16,7 +22,7 @@ from .sections import SECTIONS
 from .stats import network_summary
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     total, kinds = network_summary()
     return render(
@@ -39,13 +45,13 @@ def legal_context() -> dict[str, object]:
     }
 
 
-@require_GET
+@require_safe
 def terms(request: HttpRequest) -> HttpResponse:
     """The user agreement (用户协议) that sign-up asks to accept."""
     return public(render(request, "portal/terms.html", legal_context()))
 
 
-@require_GET
+@require_safe
 def privacy(request: HttpRequest) -> HttpResponse:
     """The privacy policy (隐私政策): what personal data is processed, why, for how long,
     and how a person uses their rights under the PIPL."""
@@ -88,9 +94,17 @@ def set_elder_mode(request: HttpRequest) -> HttpResponse:
 ROBOTS_DISALLOW = ("/admin/", "/accounts/", "/workbench/", "/i18n/", "/api/")
 
 
-@require_GET
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = f"public, max-age={settings.PUBLIC_CACHE_SECONDS * 60}"
+    return response
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and bots that ask for /favicon.ico get the site icon (pages link it too)."""
+    response = HttpResponsePermanentRedirect(static("portal/favicon.svg"))
     response["Cache-Control"] = f"public, max-age={settings.PUBLIC_CACHE_SECONDS * 60}"
     return response

@@ -50,7 +50,7 @@ def test_privacy_policy_names_the_data_and_the_rights(client, settings):
         "Interests",
         "Activity log",
     ):
-        assert f'<th scope="row">{item}</th>' in body
+        assert f"<h3>{item}</h3>" in body
     # The rights are used on the account pages the policy links to.
     for url in ("accounts:export", "accounts:delete", "accounts:realname", "accounts:profile"):
         assert f'href="{reverse(url)}"' in body
@@ -87,3 +87,20 @@ def test_contents_links_point_at_headings(client):
         assert len(targets) >= 9
         for target in targets:
             assert re.search(rf'<h2 id="{target}">', body), target
+
+
+def test_site_icon_is_linked_and_favicon_ico_redirects_to_it(client):
+    from django.templatetags.static import static
+
+    icon = static("portal/favicon.svg")
+    assert f'<link rel="icon" href="{icon}" type="image/svg+xml">' in english(client, "/")
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == icon
+
+
+def test_public_pages_answer_head(client):
+    for url in ("/", reverse("portal:terms"), reverse("portal:privacy"), "/robots.txt"):
+        response = client.head(url)
+        assert response.status_code == 200, url
+        assert response.content == b""

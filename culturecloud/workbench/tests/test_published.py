@@ -73,7 +73,8 @@ def test_lists_published_items_of_the_review_scope_only(tree, make_user, editor,
     for title in ("邻县已发布", "市里已发布", "草稿", "待审", "已撤下"):
         assert title not in body
     assert "2 items are published." in body
-    assert "Unpublish" in body
+    assert body.count('<details class="wb-unpublish">') == 2  # closed until asked for
+    assert '<summary class="btn">Unpublish…</summary>' in body
     assert "Reason for unpublishing (optional)" in body
     assert "镇编辑" in body  # the author
 
@@ -171,6 +172,13 @@ def test_reason_too_long_is_refused(tree, editor, reviewer):
     article = published(tree.township, editor, "长理由")
     response = client_for(reviewer).post(unpublish_url(article), {"reason": "x" * 2001})
     assert response.status_code == 400
+    response = client_for(reviewer).post(
+        unpublish_url(article), {"reason": "y" * 2001}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 400
+    body = html(response)
+    assert '<details class="wb-unpublish" open>' in body  # the form stays open, with the text
+    assert "y" * 2000 in body
     article.refresh_from_db()
     assert article.status == ReviewStatus.PUBLISHED
 
