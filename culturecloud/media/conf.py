@@ -4,6 +4,8 @@ MEDIA_MAX_BYTES               upper size of an upload, per kind (bytes)
 MEDIA_DIRECT_UPLOAD_MAX_BYTES largest file accepted in one request; larger ones use sessions
 MEDIA_UPLOAD_CHUNK_BYTES      chunk size the server proposes to resumable uploads
 MEDIA_UPLOAD_MAX_CHUNK_BYTES  largest chunk accepted (keep nginx's client_max_body_size above)
+MEDIA_UPLOAD_MIN_CHUNK_BYTES  smallest chunk but the last (keeps row counts sane; at least
+                              8 KiB so that the first chunk shows what the file is)
 MEDIA_UPLOAD_SESSION_TTL      seconds an idle upload session lives (each chunk renews it)
 MEDIA_MAX_OPEN_SESSIONS       open upload sessions per user
 MEDIA_IMAGE_SIZES             image renditions: name → longest side in pixels
@@ -37,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "MEDIA_DIRECT_UPLOAD_MAX_BYTES": 32 * MB,
     "MEDIA_UPLOAD_CHUNK_BYTES": 8 * MB,
     "MEDIA_UPLOAD_MAX_CHUNK_BYTES": 16 * MB,
+    "MEDIA_UPLOAD_MIN_CHUNK_BYTES": 64 * 1024,
     "MEDIA_UPLOAD_SESSION_TTL": 24 * 3600,
     "MEDIA_MAX_OPEN_SESSIONS": 20,
     "MEDIA_IMAGE_SIZES": {"thumbnail": 320, "medium": 800, "large": 1600},
@@ -51,10 +54,6 @@ DEFAULTS: dict[str, Any] = {
     "MEDIA_PROCESSING_MAX_RETRIES": 5,
     "MEDIA_PROCESSING_STALE_SECONDS": 12 * 3600,
 }
-
-# Smallest chunk except the last one: keeps row counts sane and lets the first chunk
-# carry enough bytes to recognise the file by its content.
-MIN_CHUNK_BYTES = 64 * 1024
 
 
 def get(name: str) -> Any:

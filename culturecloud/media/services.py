@@ -378,7 +378,10 @@ def create_upload_session(
             code="too_many_uploads",
             retry_after=600,
         )
-    chunk_size = min(int(conf.get("MEDIA_UPLOAD_CHUNK_BYTES")), _max_chunk())
+    chunk_size = max(
+        min(int(conf.get("MEDIA_UPLOAD_CHUNK_BYTES")), _max_chunk()),
+        int(conf.get("MEDIA_UPLOAD_MIN_CHUNK_BYTES")),
+    )
     return UploadSession.objects.create(
         institution=institution,
         created_by=actor,
@@ -471,10 +474,11 @@ def receive_chunk(
         return session  # already received: a retried request
     if offset != session.received_bytes:
         raise OffsetConflict(expected=session.received_bytes, got=offset)
-    if offset + size < session.expected_size and size < conf.MIN_CHUNK_BYTES:
+    min_chunk = max(HEADER_BYTES, int(conf.get("MEDIA_UPLOAD_MIN_CHUNK_BYTES")))
+    if offset + size < session.expected_size and size < min_chunk:
         raise _file_error(
             _("Every chunk but the last must be at least %(limit)s.")
-            % {"limit": filesizeformat(conf.MIN_CHUNK_BYTES)},
+            % {"limit": filesizeformat(min_chunk)},
             "chunk_too_small",
         )
     detected: Detected | None = None
