@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from django import template
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from culturecloud.core.models import AuditEntry, ReviewStatus
 
@@ -88,3 +90,10 @@ def content_type_of(obj: Any) -> str:
     from culturecloud.core.queries import model_label
 
     return model_label(obj)
+
+
+@register.filter
+def break_dots(value: Any) -> SafeString:
+    """A dotted code ("institutions.article.approved") that may wrap after each dot."""
+    parts = str(value or "").split(".")
+    return format_html_join(mark_safe(".<wbr>"), "{}", ((part,) for part in parts))

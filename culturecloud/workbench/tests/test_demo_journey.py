@@ -81,7 +81,7 @@ def test_township_editor_submits_county_reviewer_approves_admin_audits(tree, mak
         ("institutions.article.submitted", "太平镇小李", "198.51.100.10", "EditorPhone/1.0"),
         ("institutions.article.created", "太平镇小李", "198.51.100.10", "EditorPhone/1.0"),
     ]
-    body = response.content.decode()
+    body = response.content.decode().replace("<wbr>", "")  # codes may wrap after a dot
     for text in ("institutions.article.approved", "institutions.article.submitted", "从化审核员"):
         assert text in body
     assert "status: Pending review → Published" in body

@@ -283,7 +283,7 @@ def test_audit_page_shows_entries_with_origin(tree, make_user):
     response = client_for(admin).get(reverse("workbench:audit"))
     assert response.status_code == 200
     body = html(response)
-    assert "institutions.article.submitted" in body
+    assert "<code>institutions.<wbr>article.<wbr>submitted</code>" in body  # wraps after a dot
     assert "镇编辑" in body
     assert "203.0.113.9" in body
     assert "<details><summary>Mozilla/5.0 (X11; Linux x86_64) AppleWe…</summary>" in body
@@ -584,3 +584,11 @@ def test_forms_carry_the_csrf_token(tree, make_user):
     assert client.post(url, {"csrfmiddlewaretoken": token}).status_code == 302
     article.refresh_from_db()
     assert article.status == ReviewStatus.PUBLISHED
+
+
+def test_break_dots_escapes_every_part():
+    from culturecloud.workbench.templatetags.workbench_tags import break_dots
+
+    assert break_dots("accounts.token.issued") == "accounts.<wbr>token.<wbr>issued"
+    assert break_dots("x.<b>") == "x.<wbr>&lt;b&gt;"
+    assert break_dots(None) == ""
