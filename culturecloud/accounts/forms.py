@@ -50,6 +50,9 @@ class CodeLoginForm(forms.Form):
     accept_terms = forms.BooleanField(
         label=_("I have read and accept the user agreement and the privacy policy."),
         required=False,
+        error_messages={
+            "required": _("To sign up, please accept the user agreement and the privacy policy.")
+        },
         help_text=_("Needed the first time you use this number (sign-up)."),
     )
 

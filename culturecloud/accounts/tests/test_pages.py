@@ -107,6 +107,7 @@ def test_signup_requires_consent_and_records_it(
     data = {"method": "code", "action": "verify", "phone": PHONE, "code": code}
     response = client.post(reverse("accounts:signup"), data)
     assert response.status_code == 400
+    assert "please accept the user agreement and the privacy policy" in response.content.decode()
     assert not User.objects.exists()
     response = client.post(reverse("accounts:signup"), {**data, "accept_terms": "on"})
     assert response.status_code == 302
@@ -376,6 +377,7 @@ def test_enter_on_sign_up_with_a_code_needs_the_terms(
     data = {"method": "code", "action": "continue", "phone": PHONE, "code": outbox[-1].code}
     response = client.post(reverse("accounts:signup"), data)
     assert response.status_code == 400
+    assert "please accept the user agreement and the privacy policy" in response.content.decode()
     assert not User.objects.exists()
     response = client.post(reverse("accounts:signup"), {**data, "accept_terms": "on"})
     assert response.status_code == 302
