@@ -6,7 +6,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import AccountKind, Interest
@@ -151,7 +151,7 @@ class PasswordForm(forms.Form):
 
 class RealNameForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"),
+        label=pgettext_lazy("person", "Name"),
         max_length=60,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         help_text=_("As on your resident identity card."),
