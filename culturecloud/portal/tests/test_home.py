@@ -199,3 +199,9 @@ def test_logged_in_home_query_count_is_pinned(client, make_user, tree, django_as
     session_queries = 1 if settings.SESSION_ENGINE.endswith(".db") else 0
     with django_assert_num_queries(session_queries + 2):
         assert client.get("/").status_code == 200
+
+
+def test_header_shows_the_brand_once_per_language(client):
+    """The Chinese name and the Latin brand name, not the Chinese name twice."""
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<span class="site-name-sub" lang="en">CultureCloud</span>' in body
