@@ -51,7 +51,9 @@ class CodeLoginForm(forms.Form):
         label=_("I have read and accept the user agreement and the privacy policy."),
         required=False,
         error_messages={
-            "required": _("To sign up, please accept the user agreement and the privacy policy.")
+            "required": _(
+                "Please read and accept the user agreement and privacy policy to sign up."
+            )
         },
         help_text=_("Needed the first time you use this number (sign-up)."),
     )
@@ -168,6 +170,11 @@ class RealNameForm(forms.Form):
             "personal information, to verify my identity, as described in the privacy policy."
         ),
         required=True,
+        error_messages={
+            "required": _(
+                "Please agree to the processing of your ID number for real-name verification."
+            )
+        },
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -204,6 +211,7 @@ class DeleteAccountForm(forms.Form):
             "I understand that my account and personal data will be deleted and cannot be restored."
         ),
         required=True,
+        error_messages={"required": _("Please confirm that you want to delete your account.")},
     )
     password = forms.CharField(
         label=_("Password"),

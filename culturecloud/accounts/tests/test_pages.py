@@ -107,7 +107,9 @@ def test_signup_requires_consent_and_records_it(
     data = {"method": "code", "action": "verify", "phone": PHONE, "code": code}
     response = client.post(reverse("accounts:signup"), data)
     assert response.status_code == 400
-    assert "please accept the user agreement and the privacy policy" in response.content.decode()
+    assert "Please read and accept the user agreement and privacy policy to sign up." in (
+        response.content.decode()
+    )
     assert not User.objects.exists()
     response = client.post(reverse("accounts:signup"), {**data, "accept_terms": "on"})
     assert response.status_code == 302
@@ -377,7 +379,9 @@ def test_enter_on_sign_up_with_a_code_needs_the_terms(
     data = {"method": "code", "action": "continue", "phone": PHONE, "code": outbox[-1].code}
     response = client.post(reverse("accounts:signup"), data)
     assert response.status_code == 400
-    assert "please accept the user agreement and the privacy policy" in response.content.decode()
+    assert "Please read and accept the user agreement and privacy policy to sign up." in (
+        response.content.decode()
+    )
     assert not User.objects.exists()
     response = client.post(reverse("accounts:signup"), {**data, "accept_terms": "on"})
     assert response.status_code == 302
@@ -391,3 +395,13 @@ def test_log_in_button_without_a_code_asks_for_it(db, client, citizen, outbox):
     assert response.status_code == 400
     assert "Please enter the code we sent you." in response.content.decode()
     assert outbox == []
+
+
+def test_required_checkboxes_say_what_to_do(logged_in, citizen):
+    response = logged_in.post(reverse("accounts:realname"), {"name": "张三", "id_number": VALID_ID})
+    assert response.status_code == 400
+    assert "Please agree to the processing of your ID number" in response.content.decode()
+    response = logged_in.post(reverse("accounts:delete"), {})
+    assert response.status_code == 400
+    assert "Please confirm that you want to delete your account." in response.content.decode()
+    assert "This field is required." not in response.content.decode()
