@@ -151,7 +151,12 @@ def upload_asset(
     return Status(201, asset_payload(asset, user_of(request)))
 
 
-@router.get("/assets", response=list[AssetOut], summary="Staff: media files in scope")
+@router.get(
+    "/assets",
+    response=list[AssetOut],
+    url_name="media_assets",
+    summary="Staff: media files in scope",
+)
 @paginate
 def list_assets(request: HttpRequest, filters: Query[AssetFilter]) -> Any:
     user = user_of(request)
@@ -197,7 +202,12 @@ def delete_asset(request: HttpRequest, asset_id: str) -> Any:
 # --- resumable uploads -----------------------------------------------------------------
 
 
-@router.post("/sessions", response={201: SessionOut}, summary="Staff: start a resumable upload")
+@router.post(
+    "/sessions",
+    response={201: SessionOut},
+    url_name="media_sessions",
+    summary="Staff: start a resumable upload",
+)
 def create_session(request: HttpRequest, payload: SessionIn) -> Any:
     session = services.create_upload_session(
         actor=user_of(request),

@@ -165,10 +165,13 @@ def _kind_label(kind: str) -> str:
 
 def _too_large(kind: str, size: int) -> ServiceError:
     return _file_error(
-        _("The file is too large (%(size)s): a %(kind)s file may be at most %(limit)s.")
+        _(
+            "The file is too large (%(size)s): files of the kind “%(kind)s” may be at most "
+            "%(limit)s."
+        )
         % {
             "size": filesizeformat(size),
-            "kind": _kind_label(kind).lower(),
+            "kind": _kind_label(kind),
             "limit": filesizeformat(conf.max_bytes(kind)),
         },
         "file_too_large",
@@ -194,10 +197,10 @@ def check_content(*, header: bytes, filename: str, size: int, kinds: list[str]) 
         raise _file_error(message, "unsupported_type", status=415)
     if detected.kind not in kinds:
         raise _file_error(
-            _("This file is a %(kind)s file; only these kinds are accepted here: %(kinds)s.")
+            _("This file is of the kind “%(kind)s”; accepted here: %(kinds)s.")
             % {
-                "kind": _kind_label(detected.kind).lower(),
-                "kinds": ", ".join(_kind_label(k).lower() for k in kinds),
+                "kind": _kind_label(detected.kind),
+                "kinds": ", ".join(f"“{_kind_label(k)}”" for k in kinds),
             },
             "kind_not_accepted",
         )
@@ -205,13 +208,13 @@ def check_content(*, header: bytes, filename: str, size: int, kinds: list[str]) 
         claimed = claimed_kind(filename) or detected.kind
         raise _file_error(
             _(
-                "The file “%(name)s” is named like a %(claimed)s file, but its content is a "
-                "%(actual)s file (%(mime)s). Please check that you chose the right file."
+                "The name of the file “%(name)s” says “%(claimed)s”, but its content is of the "
+                "kind “%(actual)s” (%(mime)s). Please check that you chose the right file."
             )
             % {
                 "name": filename,
-                "claimed": _kind_label(claimed).lower(),
-                "actual": _kind_label(detected.kind).lower(),
+                "claimed": _kind_label(claimed),
+                "actual": _kind_label(detected.kind),
                 "mime": detected.mime,
             },
             "mislabelled_file",

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "media"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.upload, name="upload"),
+    path("<uuid:pk>/", views.detail, name="detail"),
+    path("<uuid:pk>/retry", views.retry, name="retry"),
+]

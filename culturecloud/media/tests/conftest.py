@@ -6,13 +6,23 @@ import io
 import math
 import struct
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from PIL import Image
 
 from culturecloud.institutions.models import Role
 from culturecloud.media import ffmpeg
+
+
+@pytest.fixture(autouse=True)
+def english(settings) -> Iterator[None]:
+    """Tests read English messages; the site's default language is zh-hans."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

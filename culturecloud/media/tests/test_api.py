@@ -370,7 +370,7 @@ def test_session_size_limits(editor_client, settings):
         content_type="application/json",
     )
     body = error_shape(response, 413, "file_too_large")
-    assert "video" in body["message"]
+    assert "Video" in body["message"]
     response = editor_client.post(
         f"{API}/sessions",
         {"institution": "gd-gz-ch", "filename": "a.jpg", "size": 1500},
