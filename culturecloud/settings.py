@@ -193,6 +193,9 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Shown on the privacy policy as the contact of the personal-information officer.
+PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")
+
 # --- One-time codes and SMS -------------------------------------------------
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "culturecloud.accounts.sms.LogSmsBackend")
 OTP_TTL_SECONDS = int(os.environ.get("OTP_TTL_SECONDS", "300"))
