@@ -80,3 +80,13 @@ clean:
 .PHONY: messages-check
 messages-check: install
 	bin/messages-check
+
+# Browser journeys (e2e/, see e2e/README.md): Playwright driving Debian's chromium, headless,
+# never a browser download; axe-core on every page. Installs chromium and the CJK fonts with
+# apt-get when missing. On failure, screenshots and the server log go to test-artifacts/e2e/.
+.PHONY: e2e
+e2e: install messages
+	@command -v chromium >/dev/null && dpkg -s fonts-noto-cjk >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends chromium fonts-noto-cjk; }
+	env -u DATABASE_URL -u REDIS_URL -u CULTURECLOUD_TESTING $(VENV)/bin/pytest -q e2e $(PYTEST_ARGS)
