@@ -49,7 +49,13 @@ def find_spans(text: str, words: Iterable[str]) -> list[tuple[int, int]]:
                 spans.append((index[start], index[end - 1] + 1))
             start = norm.find(word, end)
     spans.sort()
-    return spans
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:  # touching spans become one mark
+        if merged and merged[-1][1] == start:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:

@@ -105,3 +105,69 @@ def search(
     results = get_backend(router.db_for_read(SearchDocument)).search(request)
     results.took_ms = round((time.perf_counter() - started) * 1000, 2)
     return results
+
+
+def parse_facets(values: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """["ich_category:传统音乐", …] → (("ich_category", "传统音乐"), …)."""
+    result = []
+    for raw in values:
+        name, sep, value = (raw or "").partition(":")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise _field_error("facet", _("Write a filter as name:value."))
+        result.append((name[:32], value[:100]))
+    return tuple(dict.fromkeys(result))
+
+
+def search_for(
+    *,
+    q: str = "",
+    types: Iterable[str] = (),
+    sort: str = "",
+    institution: str = "",
+    region: str = "",
+    category: str = "",
+    kind: str = "",
+    language: str = "",
+    year: int | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    facets: Iterable[str] = (),
+    page: int = 1,
+    page_size: int = 20,
+) -> Results:
+    """`search()` from request parameters (the API and the page): an institution by its
+    code (its whole subtree), a region by its code or prefix, `year` for one year, extra
+    facets as "name:value"."""
+    from culturecloud.institutions.models import Institution
+
+    path = ""
+    institution = (institution or "").strip()
+    if institution:
+        path = (
+            Institution.objects.filter(code=institution[:64], is_active=True)
+            .values_list("path", flat=True)
+            .first()
+        ) or ""
+        if not path:
+            raise _field_error("institution", _("Unknown institution."))
+    if year is not None:
+        year_from = year_to = year
+    filters = Filters(
+        institution_path=path,
+        region_prefix=region_prefix(region),
+        category=(category or "").strip()[:64],
+        kind=(kind or "").strip()[:32],
+        language=(language or "").strip()[:16],
+        year_from=year_from,
+        year_to=year_to,
+        extra=parse_facets(facets),
+    )
+    return search(
+        q,
+        doc_types=types,
+        filters=filters,
+        sort=sort or Sort.RELEVANCE,
+        page=page,
+        page_size=page_size,
+    )

@@ -18,6 +18,7 @@ characters that are no word) also matches as its characters: (钱岗 | 钱 & 岗
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -130,11 +131,15 @@ def normalize(text: str) -> str:
     return _converter().convert(text).lower()
 
 
+_has_word_char = re.compile(r"[^\W_]").search
+_cjk_chars = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]").findall
+
+
 def _keep(token: str) -> bool:
     return (
-        len(token) <= MAX_TERM_LENGTH
+        (token.isalnum() or _has_word_char(token) is not None)
         and token not in STOPWORDS
-        and any(ch.isalnum() for ch in token)
+        and len(token) <= MAX_TERM_LENGTH
     )
 
 
@@ -143,9 +148,15 @@ def index_terms(text: str, *, unigrams: bool = False) -> list[str]:
     text = normalize(text)
     if not text:
         return []
-    terms = [t for t in (tok.strip() for tok in segmenter().cut_for_search(text)) if _keep(t)]
+    terms = [
+        t
+        for t in segmenter().cut_for_search(text)
+        if (t.isalnum() or _has_word_char(t) is not None)
+        and t not in STOPWORDS
+        and len(t) <= MAX_TERM_LENGTH
+    ]
     if unigrams:
-        terms.extend(ch for ch in text if is_cjk(ch))
+        terms.extend(_cjk_chars(text))
     return terms
 
 
@@ -172,7 +183,7 @@ def query_terms(q: str) -> list[QueryTerm]:
     kept = [w for w in words if _keep(w)]
     if not kept:
         # only function words ("的"): search them as they are, titles index single characters
-        kept = [w for w in words if any(ch.isalnum() for ch in w) and len(w) <= MAX_TERM_LENGTH]
+        kept = [w for w in words if _has_word_char(w) and len(w) <= MAX_TERM_LENGTH]
     result: list[QueryTerm] = []
     seen: set[str] = set()
     for word in kept:

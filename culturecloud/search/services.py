@@ -28,6 +28,16 @@ from .backends import SearchBackend, get_backend
 from .models import SearchDocument
 from .registry import DocType, Document, doc_type_for_model, doc_types, get_doc_type
 
+__all__ = [
+    "get_doc_type",
+    "index_document",
+    "reindex",
+    "remove_document",
+    "schedule_sync",
+    "set_popularity",
+    "sync_object",
+]
+
 logger = logging.getLogger(__name__)
 
 

@@ -67,6 +67,7 @@ class Hit:
     published_at: dt.datetime | None
     popularity: int
     score: float = 0.0
+    type_label: str = ""
 
 
 @dataclass

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from .. import highlight
 from ..models import SearchDocument
-from ..registry import Document, extra_facet_names, facet_info, get_doc_type
+from ..registry import Document, doc_types, extra_facet_names, facet_info, get_doc_type
 from ..segmentation import index_terms
 from ..types import Facet, FacetValue, Hit, Results, SearchRequest, Sort
 
@@ -148,14 +148,29 @@ COLUMNS = (
     "indexed_at",
 )
 
-# Candidate tuples: (id, doc_type, institution_id, region_code, category, kind, language,
-#                    year, facets, popularity, published_at, score, tier)
+# Candidate tuples of `_candidates`: these columns, then the relevance tier.
 CANDIDATE_COLUMNS = (
     "d.id, d.doc_type, d.institution_id, d.region_code, d.category, d.kind, d.language, "
-    "d.year, d.facets, d.popularity, d.published_at"
+    "d.year, d.facets, d.popularity"
 )
 C_ID, C_TYPE, C_INST, C_REGION, C_CAT, C_KIND, C_LANG, C_YEAR, C_FACETS = range(9)
-C_POP, C_PUB, C_SCORE, C_TIER = 9, 10, 11, 12
+C_POP, C_TIER = 9, 10
+TYPED_FACETS = ("doc_type", "institution", "region", "category", "kind", "year", "language")
+
+
+@dataclass
+class Counted:
+    """What a query found: one page of document ids, the (capped) total, facet counts."""
+
+    page: list[tuple[int, float]]  # (SearchDocument id, score), in order
+    total: int
+    capped: bool
+    facets: dict[str, list[tuple[str, int]]]  # facet → its most frequent (value, count)
+
+
+def region_facet_length(prefix: str) -> int:
+    """The region facet drills down one level below the region filter (0: no facet)."""
+    return {0: 2, 2: 4, 4: 6}.get(len(prefix), 0)
 
 
 class SqlBackend(SearchBackend):
@@ -169,9 +184,15 @@ class SqlBackend(SearchBackend):
 
     @abstractmethod
     def _candidates(self, request: SearchRequest, limit: int) -> list[tuple[Any, ...]]:
-        """At most `limit` matching candidate tuples (CANDIDATE_COLUMNS + score, tier),
-        the most viewed first (the newest first for Sort.NEWEST). With no terms: every
-        document that passes the filters."""
+        """At most `limit` matching candidate tuples (CANDIDATE_COLUMNS + tier), the most
+        viewed first (the newest first for Sort.NEWEST). With no terms: every document that
+        passes the filters. The tier (relevance sort with terms only, else 0) is
+        4 × all words in the title + 2 × all words in title or subject + 1 × a word in the
+        title, so title hits rank above subject hits above text hits."""
+
+    @abstractmethod
+    def _extra_facet_sql(self, name: str, value: str) -> tuple[str, list[Any]]:
+        """A WHERE fragment on `d`: the extra facet `name` has `value`."""
 
     # --- shared ------------------------------------------------------------------
 
@@ -233,75 +254,69 @@ class SqlBackend(SearchBackend):
             params.extend(extra_params)
         return where, params
 
-    @abstractmethod
-    def _extra_facet_sql(self, name: str, value: str) -> tuple[str, list[Any]]: ...
-
     def search(self, request: SearchRequest) -> Results:
         started = time.perf_counter()
         words = [t.word for t in request.terms]
         if request.q.strip() and not request.terms:
             return Results([], 0, False, [], 0.0, request.page, request.page_size, request.sort)
-        rows = self._candidates(request, request.candidates + 1)
-        capped = len(rows) > request.candidates
-        rows = rows[: request.candidates]
-        if request.sort is Sort.RELEVANCE and request.terms:
-            rows.sort(key=lambda r: (-r[C_TIER], -r[C_SCORE], -r[C_POP], -r[C_ID]))
-        start = (request.page - 1) * request.page_size
-        page_rows = rows[start : start + request.page_size]
-        facets = self._facets(request, rows) if request.facets else []
-        items = self._hits(request, page_rows, facets)
-        took = (time.perf_counter() - started) * 1000
+        counted = self._count(request)
+        facets = self._facets(request, counted.facets) if request.facets else []
+        items = self._hits(request, counted.page)
         return Results(
             items=items,
-            total=len(rows),
-            total_is_capped=capped,
+            total=counted.total,
+            total_is_capped=counted.capped,
             facets=facets,
-            took_ms=round(took, 2),
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
             page=request.page,
             page_size=request.page_size,
             sort=request.sort,
             terms=words,
         )
 
-    def _facets(self, request: SearchRequest, rows: list[tuple[Any, ...]]) -> list[Facet]:
-        f = request.filters
-        counters: dict[str, Counter[Any]] = {
-            name: Counter()
-            for name in (
-                "doc_type",
-                "institution",
-                "region",
-                "category",
-                "kind",
-                "year",
-                "language",
-            )
-        }
-        extra_names = extra_facet_names()
-        extra: dict[str, Counter[str]] = {name: Counter() for name in extra_names}
-        # the region facet drills down one level below the region filter
-        region_len = {0: 2, 2: 4, 4: 6}.get(len(f.region_prefix), 0)
-        for r in rows:
-            counters["doc_type"][r[C_TYPE]] += 1
-            if r[C_INST] is not None:
-                counters["institution"][r[C_INST]] += 1
-            if region_len and r[C_REGION]:
-                counters["region"][r[C_REGION][:region_len]] += 1
-            for name, col in (("category", C_CAT), ("kind", C_KIND), ("language", C_LANG)):
-                if r[col]:
-                    counters[name][r[col]] += 1
-            if r[C_YEAR] is not None:
-                counters["year"][r[C_YEAR]] += 1
-            if extra_names and r[C_FACETS]:
-                data = r[C_FACETS]
-                if isinstance(data, str):
-                    data = json.loads(data)
+    def _count(self, request: SearchRequest) -> Counted:
+        """Page, total and facet counts from the candidate tuples, in Python."""
+        rows = self._candidates(request, request.candidates + 1)
+        capped = len(rows) > request.candidates
+        rows = rows[: request.candidates]
+        if request.sort is Sort.RELEVANCE and request.terms:
+            rows.sort(key=lambda r: (-r[C_TIER], -r[C_POP], -r[C_ID]))
+        start = (request.page - 1) * request.page_size
+        page = [(r[C_ID], float(r[C_TIER])) for r in rows[start : start + request.page_size]]
+        facets: dict[str, list[tuple[str, int]]] = {}
+        if request.facets:
+            counters: dict[str, Counter[Any]] = {
+                "doc_type": Counter(r[C_TYPE] for r in rows),
+                "institution": Counter(r[C_INST] for r in rows if r[C_INST] is not None),
+                "category": Counter(r[C_CAT] for r in rows if r[C_CAT]),
+                "kind": Counter(r[C_KIND] for r in rows if r[C_KIND]),
+                "year": Counter(r[C_YEAR] for r in rows if r[C_YEAR] is not None),
+                "language": Counter(r[C_LANG] for r in rows if r[C_LANG]),
+            }
+            length = region_facet_length(request.filters.region_prefix)
+            if length:
+                counters["region"] = Counter(r[C_REGION][:length] for r in rows if r[C_REGION])
+            extra_names = extra_facet_names()
+            if extra_names:
                 for name in extra_names:
-                    for value in data.get(name, ()):
-                        extra[name][value] += 1
-        top = {name: c.most_common(FACET_VALUES) for name, c in counters.items()}
-        top.update({name: c.most_common(FACET_VALUES) for name, c in extra.items()})
-        labels = self._facet_labels(top)
+                    counters[name] = Counter()
+                for r in rows:
+                    data = r[C_FACETS]
+                    if not data:
+                        continue
+                    if isinstance(data, str):
+                        data = json.loads(data)
+                    for name in extra_names:
+                        counters[name].update(data.get(name, ()))
+            for name, counter in counters.items():
+                facets[name] = [(str(v), n) for v, n in counter.most_common(FACET_VALUES)]
+        return Counted(page, len(rows), capped, facets)
+
+    def _facets(
+        self, request: SearchRequest, counts: dict[str, list[tuple[str, int]]]
+    ) -> list[Facet]:
+        f = request.filters
+        labels, codes = self._facet_labels(counts)
         selected: dict[str, set[str]] = {
             "doc_type": set(request.doc_types),
             "category": {f.category},
@@ -310,7 +325,8 @@ class SqlBackend(SearchBackend):
         }
         for name, value in f.extra:
             selected.setdefault(name, set()).add(value)
-        result = []
+        if f.year_from is not None and f.year_from == f.year_to:
+            selected["year"] = {str(f.year_from)}
         titles = {
             "doc_type": _("Type"),
             "institution": _("Institution"),
@@ -320,59 +336,62 @@ class SqlBackend(SearchBackend):
             "year": _("Year"),
             "language": _("Language"),
         }
+        extra_names = extra_facet_names()
         order = ["doc_type", "category", "kind", *extra_names, "institution", "region"]
-        order += ["year", "language"]
-        for name in order:
-            values = top.get(name) or []
+        result = []
+        for name in [*order, "year", "language"]:
+            values = counts.get(name) or []
             if not values:
                 continue
             if name == "year":
-                values = sorted(values, key=lambda kv: -kv[0])
+                values = sorted(values, key=lambda kv: kv[0], reverse=True)
             info = facet_info(name)
-            if name in extra and info is None:
-                continue
             label = str(info.label) if info is not None else str(titles.get(name, name))
-            result.append(
-                Facet(
-                    name=name,
-                    label=label,
-                    values=[
-                        FacetValue(
-                            value=str(value),
-                            label=labels.get((name, value), str(value)),
-                            count=count,
-                            selected=str(value) in selected.get(name, set()),
-                        )
-                        for value, count in values
-                    ],
+            facet_values = []
+            for value, count in values:
+                shown = labels.get((name, value), value)
+                if name == "institution":  # the filter takes the institution's code
+                    value = codes.get(value, value)
+                facet_values.append(
+                    FacetValue(
+                        value=value,
+                        label=shown,
+                        count=count,
+                        selected=value in selected.get(name, set()),
+                    )
                 )
-            )
+            # facets are named like the filter parameters: type, category, …
+            public_name = "type" if name == "doc_type" else name
+            result.append(Facet(name=public_name, label=label, values=facet_values))
         return result
 
-    def _facet_labels(self, top: dict[str, list[tuple[Any, int]]]) -> dict[tuple[str, Any], str]:
+    def _facet_labels(
+        self, top: dict[str, list[tuple[str, int]]]
+    ) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+        """Labels of the facet values shown, and the codes of the institutions among them
+        (one query for institutions, one for regions)."""
         from culturecloud.institutions.models import Institution, Region
 
-        labels: dict[tuple[str, Any], str] = {}
+        labels: dict[tuple[str, str], str] = {}
+        codes: dict[str, str] = {}
         for value, _count in top.get("doc_type", []):
             doc_type = get_doc_type(value)
             labels[("doc_type", value)] = str(doc_type.label) if doc_type else value
-        inst_ids = [value for value, _count in top.get("institution", [])]
+        inst_ids = [int(value) for value, _count in top.get("institution", [])]
         if inst_ids:
-            for pk, name in (
-                Institution.objects.using(self.using)
-                .filter(pk__in=inst_ids)
-                .values_list("pk", "name")
-            ):
-                labels[("institution", pk)] = name
+            rows = Institution.objects.using(self.using).filter(pk__in=inst_ids)
+            for pk, name, code in rows.values_list("pk", "name", "code"):
+                labels[("institution", str(pk))] = name
+                codes[str(pk)] = code
         prefixes = [value for value, _count in top.get("region", [])]
         if prefixes:
-            codes = {p: p.ljust(6, "0") for p in prefixes}
+            full = {p: p.ljust(6, "0") for p in prefixes}
             names = dict(
                 Region.objects.using(self.using)
-                .filter(code__in=codes.values())
+                .filter(code__in=full.values())
                 .values_list("code", "name")
             )
-            for prefix, code in codes.items():
+            for prefix, code in full.items():
                 if code in names:
                     labels[("region", prefix)] = names[code]
         for name, values in top.items():
@@ -380,14 +399,12 @@ class SqlBackend(SearchBackend):
             if info is not None and info.value_label is not None:
                 for value, _count in values:
                     labels[(name, value)] = str(info.value_label(value))
-        return labels
+        return labels, codes
 
-    def _hits(
-        self, request: SearchRequest, rows: list[tuple[Any, ...]], facets: list[Facet]
-    ) -> list[Hit]:
-        if not rows:
+    def _hits(self, request: SearchRequest, page: list[tuple[int, float]]) -> list[Hit]:
+        if not page:
             return []
-        ids = [r[C_ID] for r in rows]
+        ids = [doc_id for doc_id, _score in page]
         docs = {
             d["id"]: d
             for d in SearchDocument.objects.using(self.using)
@@ -413,9 +430,10 @@ class SqlBackend(SearchBackend):
             )
         }
         words = [w for t in request.terms for w in t.highlights]
+        type_labels = {name: str(entry.label) for name, entry in doc_types().items()}
         hits = []
-        for r in rows:
-            d = docs.get(r[C_ID])
+        for doc_id, score in page:
+            d = docs.get(doc_id)
             if d is None:  # removed meanwhile
                 continue
             hits.append(
@@ -437,7 +455,8 @@ class SqlBackend(SearchBackend):
                     facets=d["facets"] or {},
                     published_at=d["published_at"],
                     popularity=d["popularity"],
-                    score=float(r[C_SCORE] or 0.0),
+                    score=score,
+                    type_label=type_labels.get(d["doc_type"], d["doc_type"]),
                 )
             )
         return hits

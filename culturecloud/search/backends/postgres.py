@@ -21,13 +21,21 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from ..registry import Document
+from ..registry import Document, extra_facet_names
 from ..segmentation import QueryTerm
 from ..types import SearchRequest, Sort
-from .base import CANDIDATE_COLUMNS, COLUMNS, Row, SqlBackend, prepare
+from .base import (
+    CANDIDATE_COLUMNS,
+    COLUMNS,
+    FACET_VALUES,
+    Counted,
+    Row,
+    SqlBackend,
+    prepare,
+    region_facet_length,
+)
 
 MAX_POSITION = 16383
-RANK_WEIGHTS = "{0.05, 0.2, 0.5, 1.0}"  # D, C (body), B (subject), A (title)
 
 COLUMN_TYPES = {
     "doc_type": "varchar",
@@ -70,8 +78,9 @@ def tsvector_literal(row: Row) -> str:
     return " ".join(parts)
 
 
-def tsquery_literal(terms: Sequence[QueryTerm], weights: str = "") -> str:
-    """Every term must match: 'a' & ('b' | 'b1' & 'b2'); `weights` restricts to fields."""
+def tsquery_literal(terms: Sequence[QueryTerm], weights: str = "", operator: str = "&") -> str:
+    """Every term must match: 'a' & ('b' | 'b1' & 'b2') (operator "|": any term);
+    `weights` restricts the match to fields ("A": title)."""
     suffix = f":{weights}" if weights else ""
     parts = []
     for t in terms:
@@ -81,7 +90,7 @@ def tsquery_literal(terms: Sequence[QueryTerm], weights: str = "") -> str:
             parts.append(f"({word} | {chars})")
         else:
             parts.append(word)
-    return " & ".join(parts)
+    return f" {operator} ".join(parts)
 
 
 class PostgresBackend(SqlBackend):
@@ -126,44 +135,122 @@ class PostgresBackend(SqlBackend):
     def _extra_facet_sql(self, name: str, value: str) -> tuple[str, list[Any]]:
         return "d.facets @> %s::jsonb", [json.dumps({name: [value]}, ensure_ascii=False)]
 
-    def _candidates(self, request: SearchRequest, limit: int) -> list[tuple[Any, ...]]:
+    def _inner(self, request: SearchRequest, *, with_tsv: bool) -> tuple[str, list[Any]]:
+        """The bounded candidate scan: matches ∧ filters, in index order, LIMIT %s (last param
+        still to append)."""
         where, params = self._filter_sql(request)
-        query = tsquery_literal(request.terms) if request.terms else ""
-        if query:
+        if request.terms:
             where.insert(0, "d.tsv @@ %s::tsquery")
-            params.insert(0, query)
+            params.insert(0, tsquery_literal(request.terms))
         order = (
             "d.published_at DESC, d.id DESC"
             if request.sort is Sort.NEWEST
             else "d.popularity DESC, d.id DESC"
         )
         where_sql = f"WHERE {' AND '.join(where)}" if where else ""
-        params.append(limit)
-        if query and request.sort is Sort.RELEVANCE:
-            # rank only the bounded candidates: the LIMIT sits in the subquery
-            inner = (
-                f"SELECT {CANDIDATE_COLUMNS}, d.tsv FROM search_searchdocument d {where_sql} "  # noqa: S608
-                f"ORDER BY {order} LIMIT %s"
-            )
-            sql = (
-                f"SELECT {CANDIDATE_COLUMNS.replace('d.', 'c.')}, ts_rank(%s, c.tsv, %s::tsquery), "  # noqa: S608
-                "CASE WHEN c.tsv @@ %s::tsquery THEN 2 WHEN c.tsv @@ %s::tsquery THEN 1 ELSE 0 END "
-                f"FROM ({inner}) c"
-            )
-            params = [
-                RANK_WEIGHTS,
-                query,
-                tsquery_literal(request.terms, "A"),
-                tsquery_literal(request.terms, "AB"),
-                *params,
-            ]
-        else:
-            sql = (
-                f"SELECT {CANDIDATE_COLUMNS}, 0.0, 0 FROM search_searchdocument d {where_sql} "  # noqa: S608
-                f"ORDER BY {order} LIMIT %s"
-            )
+        columns = f"{CANDIDATE_COLUMNS}, d.published_at" + (", d.tsv" if with_tsv else "")
+        sql = f"SELECT {columns} FROM search_searchdocument d {where_sql} ORDER BY {order} LIMIT %s"  # noqa: S608
+        return sql, params
+
+    def _tier(self, request: SearchRequest, alias: str) -> tuple[str, list[Any]]:
+        if not (request.terms and request.sort is Sort.RELEVANCE):
+            return "0", []
+        sql = (
+            f"4 * ({alias}.tsv @@ %s::tsquery)::int + 2 * ({alias}.tsv @@ %s::tsquery)::int "
+            f"+ ({alias}.tsv @@ %s::tsquery)::int"
+        )
+        return sql, [
+            tsquery_literal(request.terms, "A"),
+            tsquery_literal(request.terms, "AB"),
+            tsquery_literal(request.terms, "A", operator="|"),
+        ]
+
+    def _execute(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
-            # A plan that JIT-compiles costs more than the whole bounded query.
+            # JIT compiling a plan costs more than the whole bounded query
             cursor.execute("SET LOCAL jit = off")
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+    def _candidates(self, request: SearchRequest, limit: int) -> list[tuple[Any, ...]]:
+        inner, params = self._inner(request, with_tsv=True)
+        tier, tier_params = self._tier(request, "c")
+        columns = CANDIDATE_COLUMNS.replace("d.", "c.")
+        sql = f"SELECT {columns}, {tier} FROM ({inner}) c"  # noqa: S608
+        return self._execute(sql, [*tier_params, *params, limit])
+
+    def _count(self, request: SearchRequest) -> Counted:
+        """Page, total and facets in one statement: the candidates are materialized once and
+        aggregated in the database (the Python path of SqlBackend spent more time decoding
+        1,000 rows than the database spent finding them)."""
+        inner, params = self._inner(request, with_tsv=True)
+        tier, tier_params = self._tier(request, "c")
+        order = {
+            Sort.RELEVANCE: "tier DESC, popularity DESC, id DESC",
+            Sort.VIEWS: "popularity DESC, id DESC",
+            Sort.NEWEST: "published_at DESC, id DESC",
+        }[request.sort]
+        cand_order = (
+            "published_at DESC, id DESC"
+            if request.sort is Sort.NEWEST
+            else ("popularity DESC, id DESC")
+        )
+        sql_params: list[Any] = [*tier_params, *params, request.candidates + 1]
+        head = (
+            "WITH c AS MATERIALIZED ("  # noqa: S608
+            f"SELECT c.id, c.doc_type, c.institution_id, c.region_code, c.category, c.kind, "
+            f"c.language, c.year, c.facets, c.popularity, c.published_at, {tier} AS tier, "
+            f"row_number() OVER (ORDER BY {cand_order}) AS rn FROM ({inner}) c), "
+            "k AS (SELECT * FROM c WHERE rn <= %s) "
+        )
+        sql_params.append(request.candidates)
+        branches = [
+            "(SELECT 'n', NULL, count(*), 0 FROM c)",
+            f"(SELECT 'p', id::text, tier, row_number() OVER (ORDER BY {order}) FROM k "  # noqa: S608
+            f"ORDER BY {order} LIMIT %s OFFSET %s)",
+        ]
+        sql_params += [request.page_size, (request.page - 1) * request.page_size]
+        if request.facets:
+            length = region_facet_length(request.filters.region_prefix)
+            typed = [
+                ("doc_type", "doc_type", "doc_type <> ''"),
+                ("institution", "institution_id::text", "institution_id IS NOT NULL"),
+                ("category", "category", "category <> ''"),
+                ("kind", "kind", "kind <> ''"),
+                ("year", "year::text", "year IS NOT NULL"),
+                ("language", "language", "language <> ''"),
+            ]
+            if length:
+                typed.append(("region", f"substr(region_code, 1, {length})", "region_code <> ''"))
+            for name, expr, cond in typed:
+                branches.append(
+                    f"(SELECT '{name}', {expr}, count(*), 0 FROM k WHERE {cond} "  # noqa: S608
+                    f"GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT {FACET_VALUES})"
+                )
+            for name in extra_facet_names():
+                branches.append(
+                    "(SELECT %s, v, count(*), 0 FROM k, jsonb_array_elements_text("  # noqa: S608
+                    "CASE WHEN jsonb_typeof(k.facets -> %s) = 'array' THEN k.facets -> %s "
+                    "ELSE '[]'::jsonb END) v "
+                    f"GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT {FACET_VALUES})"
+                )
+                sql_params += [name, name, name]
+        sql = head + " UNION ALL ".join(branches)
+        rows = self._execute(sql, sql_params)
+        found = 0
+        page: list[tuple[int, int, float]] = []
+        facets: dict[str, list[tuple[str, int]]] = {}
+        for section, value, n, ordinal in rows:
+            if section == "n":
+                found = n
+            elif section == "p":
+                page.append((ordinal, int(value), float(n)))
+            else:
+                facets.setdefault(section, []).append((value, n))
+        page.sort()
+        return Counted(
+            page=[(doc_id, score) for _ordinal, doc_id, score in page],
+            total=min(found, request.candidates),
+            capped=found > request.candidates,
+            facets=facets,
+        )

@@ -3,7 +3,7 @@
 `search_fts` (created by migration 0002) holds each document's terms, space separated, in
 three columns (title, subject, body) under rowid = SearchDocument.id; FTS5's unicode61
 tokenizer only splits them at the spaces again. A trigger deletes the FTS row with the
-document. Ranking: bm25 with column weights 10 / 4 / 1, title and subject hits first.
+document. Relevance: title hits, then subject hits, then the rest, each by views (`SqlBackend`).
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from django.utils import timezone
 from ..registry import Document
 from ..segmentation import QueryTerm
 from ..types import SearchRequest, Sort
-from .base import C_ID, C_SCORE, CANDIDATE_COLUMNS, COLUMNS, SqlBackend, prepare
+from .base import C_ID, CANDIDATE_COLUMNS, COLUMNS, SqlBackend, prepare
 
 
 def _phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def fts_query(terms: Sequence[QueryTerm]) -> str:
+def fts_query(terms: Sequence[QueryTerm], operator: str = "AND") -> str:
+    """Every term must match ("OR": any term): "a" AND ("b" OR ("b1" AND "b2"))."""
     parts = []
     for t in terms:
         if t.chars:
@@ -33,7 +34,7 @@ def fts_query(terms: Sequence[QueryTerm]) -> str:
             parts.append(f"({_phrase(t.word)} OR ({chars}))")
         else:
             parts.append(_phrase(t.word))
-    return " AND ".join(parts)
+    return f" {operator} ".join(parts)
 
 
 class SqliteFtsBackend(SqlBackend):
@@ -87,45 +88,43 @@ class SqliteFtsBackend(SqlBackend):
             if request.sort is Sort.NEWEST
             else "d.popularity DESC, d.id DESC"
         )
-        query = fts_query(request.terms) if request.terms else ""
-        if query:
+        source = "search_searchdocument d"
+        if request.terms:
             where.insert(0, "search_fts MATCH %s")
-            params.insert(0, query)
+            params.insert(0, fts_query(request.terms))
             source = "search_fts JOIN search_searchdocument d ON d.id = search_fts.rowid"
-            score = "-bm25(search_fts, 10.0, 4.0, 1.0)"
-        else:
-            source = "search_searchdocument d"
-            score = "0.0"
         sql = (
-            f"SELECT {CANDIDATE_COLUMNS}, {score} FROM {source} "  # noqa: S608
+            f"SELECT {CANDIDATE_COLUMNS} FROM {source} "  # noqa: S608
             f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY {order} LIMIT %s"
         )
         params.append(limit)
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = [list(r) for r in cursor.fetchall()]
-            if query and request.sort is Sort.RELEVANCE and rows:
-                ids = [r[C_ID] for r in rows]
-                title = self._matching(cursor, "{title}", request.terms, ids)
-                subject = self._matching(cursor, "{title subject}", request.terms, ids)
-                for r in rows:
-                    r.append(2 if r[C_ID] in title else 1 if r[C_ID] in subject else 0)
-            else:
-                for r in rows:
-                    r.append(0)
-        for r in rows:
-            r[C_SCORE] = float(r[C_SCORE] or 0.0)
-        return [tuple(r) for r in rows]
+            rows = cursor.fetchall()
+            if not (request.terms and request.sort is Sort.RELEVANCE and rows):
+                return [(*r, 0) for r in rows]
+            ids = [r[C_ID] for r in rows]
+            all_title = self._matching(cursor, "{title}", fts_query(request.terms), ids)
+            all_ts = self._matching(cursor, "{title subject}", fts_query(request.terms), ids)
+            any_title = self._matching(cursor, "{title}", fts_query(request.terms, "OR"), ids)
+        return [
+            (
+                *r,
+                4 * (r[C_ID] in all_title) + 2 * (r[C_ID] in all_ts) + (r[C_ID] in any_title),
+            )
+            for r in rows
+        ]
 
     @staticmethod
-    def _matching(cursor: Any, columns: str, terms: Sequence[QueryTerm], ids: list[int]) -> set:
+    def _matching(cursor: Any, columns: str, query: str, ids: list[int]) -> set[int]:
+        """Which of `ids` match `query` in `columns` ("{title}")."""
         found: set[int] = set()
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             cursor.execute(
-                f"SELECT rowid FROM search_fts WHERE search_fts MATCH %s "  # noqa: S608
+                "SELECT rowid FROM search_fts WHERE search_fts MATCH %s "  # noqa: S608
                 f"AND rowid IN ({', '.join(['%s'] * len(chunk))})",
-                [f"{columns} : ({fts_query(terms)})", *chunk],
+                [f"{columns} : ({query})", *chunk],
             )
             found.update(r[0] for r in cursor.fetchall())
         return found

@@ -48,3 +48,33 @@ def publish(staff, django_capture_on_commit_callbacks):
             return review.approve(article, actor=staff["reviewer"])
 
     return factory
+
+
+@pytest.fixture
+def doc(db):
+    """doc(title, body="", **fields) -> indexes a Document of type institutions.article directly
+    (for query features that articles do not carry: categories, years, views, facets)."""
+    from culturecloud.search.registry import Document
+    from culturecloud.search.services import index_document
+
+    counter = {"n": 0}
+
+    def factory(title: str, body: str = "", **fields: Any) -> Document:
+        counter["n"] += 1
+        fields.setdefault("object_id", 100_000 + counter["n"])
+        document = Document(doc_type="institutions.article", title=title, body=body, **fields)
+        index_document(document)
+        return document
+
+    return factory
+
+
+@pytest.fixture
+def extra_facet(monkeypatch):
+    """Register the extra facet "ich_category" for one test."""
+    from culturecloud.search import registry
+
+    monkeypatch.setitem(
+        registry._facets, "ich_category", registry.FacetInfo("ich_category", "ICH category")
+    )
+    return "ich_category"
