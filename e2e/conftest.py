@@ -277,12 +277,10 @@ on_axe_checked(_axe_checked)
 
 
 def _expected_error(message: ConsoleMessage, page: Page) -> bool:
-    """Console errors that are not the page's fault: Chromium asks for /favicon.ico by
-    itself, and a refused form is re-rendered with a 4xx status on purpose (a journey that
-    expects one asserts it). Any 5xx response counts separately (see _watch)."""
+    """Console errors that are not the page's fault: a refused form is re-rendered with a
+    4xx status on purpose (a journey that expects one asserts it). Any 5xx response counts
+    separately (see _watch)."""
     url = str(message.location.get("url", ""))
-    if url.endswith("/favicon.ico"):
-        return True
     return message.text.startswith("Failed to load resource") and url == page.url
 
 

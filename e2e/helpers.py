@@ -190,6 +190,23 @@ AxeHook = Callable[[Page], None]
 _after_axe: list[AxeHook] = []
 
 
+def _note_lesser(page: Page, violations: list[dict[str, Any]]) -> None:
+    """Moderate and minor violations do not fail a journey; they are listed, once per page
+    and rule, in test-artifacts/e2e/axe-lesser.txt for whoever wants to fix them."""
+    if not violations:
+        return
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    report = ARTIFACTS / "axe-lesser.txt"
+    seen = set(report.read_text(encoding="utf-8").splitlines()) if report.exists() else set()
+    path = page.url.split("://", 1)[-1].split("/", 1)[-1]
+    with report.open("a", encoding="utf-8") as out:
+        for v in violations:
+            line = f"/{path} [{v['impact']}] {v['id']}: {v['help']}"
+            if line not in seen:
+                out.write(line + "\n")
+                seen.add(line)
+
+
 def check_axe(page: Page) -> None:
     """Run axe-core on the page as it is now; fail on any serious or critical violation.
 
@@ -211,6 +228,7 @@ def check_axe(page: Page) -> None:
     )
     for hook in _after_axe:
         hook(page)
+    _note_lesser(page, [v for v in results if v["impact"] not in SERIOUS])
     bad = [v for v in results if v["impact"] in SERIOUS]
     assert not bad, f"axe-core: serious or critical violations on {page.url}\n" + (
         format_violations(bad)
