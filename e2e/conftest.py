@@ -9,8 +9,10 @@ every page. Run with `make e2e` (see e2e/README.md).
   narrows that for one journey.
 - `new_context` / `page`: browser contexts in the test's device and language. Each page's
   navigations are recorded: a test fails if a page it loaded was never checked with
-  `check_axe(page)`, or if the page logged a JavaScript error or a CSP violation.
-- On failure, screenshots and the HTML of every open page go to test-artifacts/e2e/.
+  `check_axe(page)`, if the page logged a JavaScript error or a CSP violation, or if any
+  response was a 5xx.
+- On failure, screenshots, the HTML of every open page and the server log go to
+  test-artifacts/e2e/<test>/.
 """
 
 from __future__ import annotations
