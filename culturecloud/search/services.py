@@ -79,17 +79,21 @@ def sync_object(*, doc_type: str, object_id: str | int) -> str:
     sync to commit saw the last committed state.
     """
     entry = _doc_type(doc_type)
-    manager = entry.model._default_manager
     with transaction.atomic(using=router.db_for_write(SearchDocument)):
-        exists = (
-            manager.select_for_update().filter(pk=object_id).values_list("pk", flat=True).first()
-        )
-        obj = entry.public_queryset().filter(pk=object_id).first() if exists is not None else None
+        exists = _lock_source(entry, object_id)
+        obj = entry.public_queryset().filter(pk=object_id).first() if exists else None
         if obj is None:
             _backend().remove(doc_type, [object_id])
             return "removed"
         _backend().index([entry.to_document(obj)])
         return "indexed"
+
+
+def _lock_source(entry: DocType, object_id: str | int) -> bool:
+    """Lock the object's row until the end of the transaction; False if it does not exist."""
+    manager = entry.model._default_manager
+    locked = manager.select_for_update().filter(pk=object_id).values_list("pk", flat=True)
+    return locked.first() is not None
 
 
 def schedule_sync(instance: Model) -> bool:

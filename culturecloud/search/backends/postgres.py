@@ -206,8 +206,9 @@ class PostgresBackend(SqlBackend):
         sql_params.append(request.candidates)
         branches = [
             "(SELECT 'n', NULL, count(*), 0 FROM c)",
-            f"(SELECT 'p', id::text, tier, row_number() OVER (ORDER BY {order}) FROM k "  # noqa: S608
-            f"ORDER BY {order} LIMIT %s OFFSET %s)",
+            # (ORDER BY the ordinal: "id" here would be the text output column)
+            f"(SELECT 'p', k.id::text, k.tier, row_number() OVER (ORDER BY {order}) AS o "  # noqa: S608
+            "FROM k ORDER BY o LIMIT %s OFFSET %s)",
         ]
         sql_params += [request.page_size, (request.page - 1) * request.page_size]
         if request.facets:
