@@ -11,10 +11,14 @@ Conventions every endpoint follows (docs/architecture.md):
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from culturecloud.accounts.auth import api_auth
@@ -26,7 +30,32 @@ from culturecloud.media.endpoints import router as media_router
 from culturecloud.resources.endpoints import router as resources_router
 from culturecloud.search.endpoints import router as search_router
 
-api = NinjaAPI(
+
+class ErrorOut(Schema):
+    """The body of every 4xx answer."""
+
+    code: str = Field(description="Stable machine-readable code, e.g. 'permission_denied'.")
+    message: str = Field(description="What went wrong, in the request's language.")
+    fields: dict[str, list[str]] = Field(description="Messages per field; may be empty.")
+
+
+class CultureCloudAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """Documents the one error shape as every operation's 4XX answer."""
+        schema = super().get_openapi_schema(**kwargs)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Error"] = ErrorOut.model_json_schema()
+        error = {
+            "description": "Refused: the error shape (see culturecloud.core.errors).",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                operation.setdefault("responses", {}).setdefault("4XX", error)
+        return schema
+
+
+api = CultureCloudAPI(
     title="CultureCloud API",
     version="1",
     description="公共文化云 CultureCloud public and staff API.",
@@ -90,6 +119,19 @@ def on_forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpRespo
             _("You do not have permission to do this."), code="permission_denied", status=403
         ),
     )
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+def on_unreadable_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body Django can't parse (a multipart Content-Type without a boundary, too many
+    fields, too large): the error shape, not a 500 (Ninja lets these through)."""
+    if isinstance(exc, RequestDataTooBig):
+        error = ServiceError(_("The request is too large."), code="too_large", status=413)
+    else:
+        error = ServiceError(_("The request could not be read."), code="bad_request", status=400)
+    return error_response(request, error)
 
 
 @api.exception_handler(HttpError)

@@ -1,0 +1,76 @@
+"""Regressions found by the API fuzzer (fuzz/run.py), each fixed at its cause in api.py.
+
+- A multipart request whose Content-Type has no boundary (or a body Django refuses to
+  read) escaped Ninja's handlers: a 500 with DEBUG on, Django's HTML 400 page with it off,
+  never the API's error shape.
+- 4xx answers were not in the OpenAPI document, so clients (and the fuzzer) could not
+  check them against the one error shape.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from culturecloud.accounts.services import issue_api_token
+from culturecloud.api import api
+from culturecloud.institutions.models import Role
+
+ERROR_KEYS = {"code", "message", "fields"}
+
+
+def bearer(user) -> dict[str, str]:
+    _token, raw = issue_api_token(user=user, name="fuzz regression")
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/auth/me/avatar", "/api/v1/institutions/gd-gz-ch/logo"],
+)
+@pytest.mark.parametrize("debug", [False, True])
+def test_multipart_without_boundary_is_a_400_in_the_error_shape(
+    url, debug, tree, make_user, settings
+):
+    settings.DEBUG = debug  # with DEBUG on, Ninja answered 500 with a traceback
+    admin = make_user(role=Role.ADMIN, institution=tree.county)
+    response = Client().generic(
+        "POST", url, b"--x\r\n", content_type="multipart/form-data", **bearer(admin)
+    )
+    assert response.status_code == 400, response.content[:300]
+    body = response.json()
+    assert set(body) == ERROR_KEYS
+    assert body["code"] == "bad_request"
+
+
+def test_a_body_over_the_upload_limit_is_a_413_in_the_error_shape(db, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    payload = json.dumps({"identifier": "x" * 4096, "password": "y"})
+    response = Client().post(
+        "/api/v1/auth/password-login", payload, content_type="application/json"
+    )
+    assert response.status_code == 413
+    body = response.json()
+    assert set(body) == ERROR_KEYS
+    assert body["code"] == "too_large"
+
+
+def test_every_operation_documents_the_error_shape_for_4xx(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    error = schema["components"]["schemas"]["Error"]
+    assert set(error["required"]) == ERROR_KEYS
+    operations = [
+        (method, path, operation)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    ]
+    assert len(operations) >= 40
+    for method, path, operation in operations:
+        documented = operation["responses"].get("4XX")
+        assert documented, f"{method.upper()} {path} does not document its 4xx answers"
+        ref = documented["content"]["application/json"]["schema"]["$ref"]
+        assert ref == "#/components/schemas/Error"
+    # And the document served is the one the api object builds.
+    assert schema["paths"].keys() == api.get_openapi_schema()["paths"].keys()
