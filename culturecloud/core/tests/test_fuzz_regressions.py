@@ -16,6 +16,7 @@ from django.test import Client
 
 from culturecloud.accounts.services import issue_api_token
 from culturecloud.api import api
+from culturecloud.core.pagination import MAX_PAGE
 from culturecloud.institutions.models import Role
 
 ERROR_KEYS = {"code", "message", "fields"}
@@ -74,3 +75,39 @@ def test_every_operation_documents_the_error_shape_for_4xx(db):
         assert ref == "#/components/schemas/Error"
     # And the document served is the one the api object builds.
     assert schema["paths"].keys() == api.get_openapi_schema()["paths"].keys()
+
+
+# --- pagination: a page number past the database's integer range was a 500 ---------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/auth/tokens",
+        "/api/v1/auth/points",
+        "/api/v1/review/queue",
+        "/api/v1/audit",
+        "/api/v1/institutions",
+        "/api/v1/institutions/staff/articles",
+    ],
+)
+def test_a_huge_page_number_is_a_422_not_a_500(url, tree, make_user):
+    admin = make_user(role=Role.ADMIN, institution=tree.national)
+    client = Client()
+    for page in ("145322828109099846074368", str(2**63), str(MAX_PAGE + 1)):
+        response = client.get(url, {"page": page}, **bearer(admin))
+        assert response.status_code == 422, (page, response.content[:300])
+        body = response.json()
+        assert set(body) == ERROR_KEYS
+        assert "page" in body["fields"]
+    # The last allowed page past the end is an empty page, as before.
+    response = client.get(url, {"page": MAX_PAGE}, **bearer(admin))
+    assert response.status_code == 200
+    assert response.json()["items"] == []
+
+
+def test_page_size_is_still_cut_to_the_maximum(tree, make_user, settings):
+    admin = make_user(role=Role.ADMIN, institution=tree.national)
+    response = Client().get("/api/v1/institutions", {"page_size": 10**12}, **bearer(admin))
+    assert response.status_code == 200
+    assert response.json()["count"] == 8
