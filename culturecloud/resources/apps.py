@@ -6,3 +6,10 @@ class ResourcesConfig(AppConfig):
     name = "culturecloud.resources"
     label = "resources"
     verbose_name = _("Digital resources")
+
+    def ready(self) -> None:
+        from .searchdoc import register_doc_type
+        from .signals import connect
+
+        register_doc_type()
+        connect()

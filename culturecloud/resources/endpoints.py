@@ -1,3 +1,449 @@
-from ninja import Router
+"""/api/v1/resources: the digital resource library.
 
-router = Router()
+Public: list (database filters), search (through the search app), detail, collections,
+vocabularies, play counter, approved comments. Logged in: favorites, comments. Staff:
+create, update, upload or attach media (through the media app), the review workflow
+(submit → approve publishes; through core.review). Every decision is made by the services;
+errors have the shape {"code", "message", "fields"}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from culturecloud.core import review
+from culturecloud.core.errors import NotFound
+from culturecloud.core.http import private, public
+from culturecloud.core.queries import ACTION_TRANSITIONS
+from culturecloud.institutions.models import Institution
+from culturecloud.search.endpoints import results_payload
+from culturecloud.search.schemas import SearchOut
+
+from . import browse, services
+from .models import (
+    ArtCategory,
+    Audience,
+    Collection,
+    Comment,
+    HeritageLevel,
+    IchCategory,
+    Resource,
+    ResourceKind,
+    Rights,
+)
+from .presentation import player_for, thumbnail_url
+from .schemas import (
+    BrowseFilter,
+    CollectionDetail,
+    CollectionOut,
+    CommentIn,
+    CommentOut,
+    CountOut,
+    FavoriteOut,
+    MediaAttachIn,
+    ResourceDetail,
+    ResourceIn,
+    ResourcePatch,
+    ResourceSummary,
+    ReviewIn,
+    SearchFilter,
+    StaffFilter,
+    StaffResourceOut,
+    Vocabularies,
+)
+
+router = Router(tags=["resources"])
+
+
+def user_of(request: HttpRequest) -> Any:
+    return getattr(request, "auth", None) or request.user
+
+
+class Mapped:
+    """A queryset seen through `fn`, for @paginate: only the page's rows are loaded and
+    turned into payloads; the count is one COUNT query."""
+
+    def __init__(self, queryset: Any, fn: Callable[[Any], dict[str, Any]]) -> None:
+        self.queryset = queryset
+        self.fn = fn
+
+    def all(self) -> Mapped:
+        return self
+
+    def count(self) -> int:
+        return int(self.queryset.count())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        return [self.fn(row) for row in self.queryset[index]]
+
+
+# --- payloads ---------------------------------------------------------------------------
+
+
+def summary(resource: Resource) -> dict[str, Any]:
+    inst = resource.institution
+    region = resource.region if resource.region_id else None
+    return {
+        "id": resource.pk,
+        "identifier": resource.identifier,
+        "title": resource.title,
+        "kind": resource.kind,
+        "category": resource.category,
+        "ich_category": resource.ich_category,
+        "year": resource.year,
+        "institution": {"code": inst.code, "name": inst.name},
+        "region": {"code": region.code, "name": region.name} if region is not None else None,
+        "thumbnail": thumbnail_url(resource),
+        "url": resource.get_absolute_url(),
+        "published_at": resource.published_at,
+        "views": resource.view_count,
+        "plays": resource.play_count,
+        "favorites": resource.favorite_count,
+    }
+
+
+def media_payload(resource: Resource) -> dict[str, Any]:
+    player = player_for(resource)
+    asset_ids = [str(resource.media_id)] if resource.media_id else []
+    asset_ids += [str(image.asset_id) for image in resource.images.all()]
+    return {
+        "state": player.state,
+        "kind": player.kind,
+        "error": player.error,
+        "hls_url": player.hls_url,
+        "poster_url": player.poster_url,
+        "audio_url": player.audio_url,
+        "pdf_url": player.pdf_url,
+        "images": [
+            {"url": i.large, "thumbnail": i.thumbnail, "iiif": i.iiif, "caption": i.caption}
+            for i in player.images
+        ],
+        "asset_ids": asset_ids,
+    }
+
+
+def detail_payload(resource: Resource) -> dict[str, Any]:
+    project = resource.heritage_project if resource.heritage_project_id else None
+    return {
+        **summary(resource),
+        "creator": resource.creator,
+        "subject": resource.subject,
+        "description": resource.description,
+        "publisher": resource.institution.name,
+        "contributor": resource.contributor,
+        "date": resource.date,
+        "type": resource.dcmi_type,
+        "format": resource.dc_format,
+        "source": resource.source,
+        "language": resource.language,
+        "relation": resource.relation,
+        "period": resource.period,
+        "rights": resource.rights,
+        "rights_uri": resource.rights_uri,
+        "rights_statement": resource.rights_statement,
+        "audience": resource.audience,
+        "tags": [t.name for t in resource.tags.all()],
+        "heritage_project": (
+            {
+                "id": project.pk,
+                "name": project.name,
+                "code": project.code,
+                "level": project.level,
+                "ich_category": project.ich_category,
+            }
+            if project is not None
+            else None
+        ),
+        "inheritors": [
+            {"id": i.pk, "name": i.name, "level": i.level, "project_id": i.project_id}
+            for i in resource.inheritors.all()
+        ],
+        "media": media_payload(resource),
+    }
+
+
+def staff_payload(resource: Resource) -> dict[str, Any]:
+    return {
+        **detail_payload(resource),
+        "status": resource.status,
+        "rejection_reason": resource.rejection_reason,
+        "submitted_at": resource.submitted_at,
+        "updated_at": resource.updated_at,
+    }
+
+
+def _full(qs: Any) -> Any:
+    return qs.select_related("institution", "region", "media", "heritage_project").prefetch_related(
+        "tags", "inheritors", "images__asset"
+    )
+
+
+def _reload(resource: Resource) -> Resource:
+    return _full(Resource.objects.all()).get(pk=resource.pk)
+
+
+def _public_resource(resource_id: int) -> Resource:
+    resource = _full(services.public_resources()).filter(pk=resource_id).first()
+    if resource is None:
+        raise NotFound(_("No such resource."))
+    return resource
+
+
+def _staff_resource(request: HttpRequest, resource_id: int) -> Resource:
+    return services.get_staff_resource(actor=user_of(request), pk=resource_id)
+
+
+def _institution(code: str) -> Institution:
+    inst = Institution.objects.filter(code=(code or "").strip()[:64]).first()
+    if inst is None:
+        message = _("Unknown institution.")
+        raise NotFound(message, code="unknown_institution", fields={"institution": [message]})
+    return inst
+
+
+# --- public -----------------------------------------------------------------------------
+
+
+@router.get("", response=list[ResourceSummary], auth=None, summary="List resources")
+@paginate
+def list_resources(
+    request: HttpRequest, response: HttpResponse, filters: Query[BrowseFilter]
+) -> Any:
+    """Published resources, newest first (or sort=views|year), filtered by art category,
+    intangible heritage category, kind, region (its subtree), institution (its subtree),
+    year, heritage project, tag and audience. An unknown value is a 400 with the field."""
+    public(response)
+    parsed = browse.parse_filters(filters.dict())
+    return Mapped(browse.listing(parsed), summary)
+
+
+@router.get("/search", response=SearchOut, auth=None, summary="Search resources")
+def search_resources(
+    request: HttpRequest, response: HttpResponse, filters: Query[SearchFilter]
+) -> Any:
+    """Chinese full-text search over published resources through the search app, with the
+    same filters as the list; facets: kind, category, ich_category, year, region,
+    institution."""
+    public(response)
+    parsed = browse.parse_filters(filters.dict())
+    results = browse.search_resources(
+        filters.q, parsed, page=filters.page, page_size=filters.page_size
+    )
+    return results_payload(results)
+
+
+@router.get("/vocabularies", response=Vocabularies, auth=None, summary="Controlled vocabularies")
+def vocabularies(request: HttpRequest, response: HttpResponse) -> Any:
+    public(response, max_age=3600)
+
+    def choices(enum: Any) -> list[dict[str, str]]:
+        return [{"value": v, "label": str(label)} for v, label in enum.choices]
+
+    return {
+        "kinds": choices(ResourceKind),
+        "categories": choices(ArtCategory),
+        "ich_categories": choices(IchCategory),
+        "rights": choices(Rights),
+        "audiences": choices(Audience),
+        "heritage_levels": choices(HeritageLevel),
+    }
+
+
+def collection_payload(item: Collection) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "title": item.title,
+        "description": item.description,
+        "institution": {"code": item.institution.code, "name": item.institution.name},
+        "url": item.get_absolute_url(),
+        "published_at": item.published_at,
+    }
+
+
+@router.get("/collections", response=list[CollectionOut], auth=None, summary="Collections")
+@paginate
+def list_collections(request: HttpRequest, response: HttpResponse) -> Any:
+    public(response)
+    return Mapped(services.public_collections().select_related("institution"), collection_payload)
+
+
+@router.get(
+    "/collections/{collection_id}", response=CollectionDetail, auth=None, summary="Collection"
+)
+def get_collection(request: HttpRequest, response: HttpResponse, collection_id: int) -> Any:
+    public(response)
+    item = (
+        services.public_collections().select_related("institution").filter(pk=collection_id).first()
+    )
+    if item is None:
+        raise NotFound(_("No such collection."))
+    resources = (
+        services.collection_resources(item)
+        .select_related("institution", "region", "media")
+        .prefetch_related("images__asset")[:500]
+    )
+    return {**collection_payload(item), "resources": [summary(r) for r in resources]}
+
+
+# --- staff ------------------------------------------------------------------------------
+
+
+@router.get("/staff", response=list[StaffResourceOut], summary="Staff: resources in scope")
+@paginate
+def staff_list(request: HttpRequest, filters: Query[StaffFilter]) -> Any:
+    qs = services.staff_resources(user_of(request))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.institution:
+        qs = qs.filter(institution_path__startswith=_institution(filters.institution).path)
+    return Mapped(_full(qs).order_by("-updated_at", "-pk"), staff_payload)
+
+
+@router.get("/staff/{resource_id}", response=StaffResourceOut, summary="Staff: resource")
+def staff_detail(request: HttpRequest, response: HttpResponse, resource_id: int) -> Any:
+    private(response)
+    return staff_payload(_reload(_staff_resource(request, resource_id)))
+
+
+@router.post("", response={201: StaffResourceOut}, summary="Staff: new resource")
+def create_resource(request: HttpRequest, payload: ResourceIn) -> Any:
+    """A draft resource (EDIT_CONTENT at the institution). Unknown categories, kinds,
+    regions, projects or media are 400 with the field; an unknown institution is 404."""
+    data = payload.dict()
+    institution = _institution(data.pop("institution"))
+    if not data.get("identifier"):
+        data.pop("identifier", None)
+    resource = services.create_resource(actor=user_of(request), institution=institution, **data)
+    return Status(201, staff_payload(_reload(resource)))
+
+
+@router.get("/{resource_id}", response=ResourceDetail, auth=None, summary="Resource")
+def get_resource(request: HttpRequest, response: HttpResponse, resource_id: int) -> Any:
+    """A published resource with its Dublin Core record and its playable media."""
+    public(response)
+    return detail_payload(_public_resource(resource_id))
+
+
+@router.patch("/{resource_id}", response=StaffResourceOut, summary="Staff: update resource")
+def update_resource(request: HttpRequest, resource_id: int, payload: ResourcePatch) -> Any:
+    """Change the given fields of a draft, rejected or unpublished resource (it goes back to
+    draft); a published or pending one is 409."""
+    resource = _staff_resource(request, resource_id)
+    fields = payload.dict(exclude_unset=True)
+    resource = services.update_resource(actor=user_of(request), resource=resource, **fields)
+    return staff_payload(_reload(resource))
+
+
+@router.post(
+    "/{resource_id}/upload", response={201: StaffResourceOut}, summary="Staff: upload media"
+)
+def upload_media(request: HttpRequest, resource_id: int, file: File[UploadedFile]) -> Any:
+    """Upload the media file (multipart `file`) through the media app: checked by content,
+    kind and size; an image set gets one more image, any other kind gets the file as its
+    media. Processing starts after the upload; `media.state` says when it is ready."""
+    resource = _staff_resource(request, resource_id)
+    resource = services.upload_media(actor=user_of(request), resource=resource, uploaded_file=file)
+    return Status(201, staff_payload(_reload(resource)))
+
+
+@router.put("/{resource_id}/media", response=StaffResourceOut, summary="Staff: attach media")
+def attach_media(request: HttpRequest, resource_id: int, payload: MediaAttachIn) -> Any:
+    """Attach a media file uploaded through /api/v1/media (for example a resumable upload),
+    or remove it with null."""
+    resource = _staff_resource(request, resource_id)
+    resource = services.update_resource(
+        actor=user_of(request), resource=resource, media=payload.media
+    )
+    return staff_payload(_reload(resource))
+
+
+@router.post(
+    "/{resource_id}/review",
+    response=StaffResourceOut,
+    summary="Staff: submit, approve (publish), reject, unpublish, withdraw, reopen",
+)
+def review_resource(request: HttpRequest, resource_id: int, payload: ReviewIn) -> Any:
+    """The review workflow of core.review: an editor submits, a reviewer of the institution
+    or above approves (the resource is published and indexed for search) or rejects with a
+    reason; unpublish takes it down again."""
+    resource = _staff_resource(request, resource_id)
+    name = ACTION_TRANSITIONS[str(payload.action)]
+    resource = review.transition(resource, name, actor=user_of(request), reason=payload.reason)
+    return staff_payload(_reload(resource))
+
+
+# --- readers ----------------------------------------------------------------------------
+
+
+@router.post(
+    "/{resource_id}/play",
+    response=CountOut,
+    auth=None,
+    url_name="resources_play",
+    summary="Count a play",
+)
+def play(request: HttpRequest, resource_id: int) -> Any:
+    """Sent by the player when playback first starts; counted once per visitor in ten minutes."""
+    from .views import visitor_key
+
+    return {"counted": services.record_play(resource_id=resource_id, visitor=visitor_key(request))}
+
+
+def _favorite_state(request: HttpRequest, resource: Resource) -> dict[str, Any]:
+    count = Resource.objects.filter(pk=resource.pk).values_list("favorite_count", flat=True)[0]
+    return {"favorite": services.is_favorite(user_of(request), resource), "favorites": count}
+
+
+@router.post("/{resource_id}/favorite", response=FavoriteOut, summary="Add to my favorites")
+def add_favorite(request: HttpRequest, resource_id: int) -> Any:
+    resource = _public_resource(resource_id)
+    services.add_favorite(user=user_of(request), resource=resource)
+    return _favorite_state(request, resource)
+
+
+@router.delete("/{resource_id}/favorite", response=FavoriteOut, summary="Remove from favorites")
+def remove_favorite(request: HttpRequest, resource_id: int) -> Any:
+    resource = _public_resource(resource_id)
+    services.remove_favorite(user=user_of(request), resource=resource)
+    return _favorite_state(request, resource)
+
+
+def comment_payload(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.pk,
+        "author": comment.user.get_short_name(),
+        "body": comment.body,
+        "status": comment.status,
+        "created_at": comment.created_at,
+    }
+
+
+@router.get(
+    "/{resource_id}/comments", response=list[CommentOut], auth=None, summary="Approved comments"
+)
+@paginate
+def list_comments(request: HttpRequest, response: HttpResponse, resource_id: int) -> Any:
+    public(response)
+    resource = _public_resource(resource_id)
+    return Mapped(services.public_comments(resource), comment_payload)
+
+
+@router.post(
+    "/{resource_id}/comments",
+    response={201: CommentOut},
+    summary="Comment (shown after moderation)",
+)
+def post_comment(request: HttpRequest, resource_id: int, payload: CommentIn) -> Any:
+    resource = _public_resource(resource_id)
+    comment = services.post_comment(user=user_of(request), resource=resource, body=payload.body)
+    return Status(201, comment_payload(comment))

@@ -1,0 +1,231 @@
+"""Public browsing of the library straight from the database: filters by category,
+heritage category, kind, region (with its subtree), institution (with its subtree), year,
+heritage project, tag and audience, with facet counts. Free text goes through the search
+app (`search_resources`).
+
+Query count of `browse()` with facets: one COUNT, one page, and one GROUP BY per facet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from culturecloud.core.errors import ServiceError
+from culturecloud.institutions.models import Institution, Region
+from culturecloud.search.query import search_for
+from culturecloud.search.types import Results
+
+from .models import ArtCategory, Audience, HeritageProject, IchCategory, Resource, ResourceKind
+from .searchdoc import DOC_TYPE
+from .services import public_resources
+
+SORTS = {
+    "newest": ("-published_at", "-pk"),
+    "views": ("-view_count", "-pk"),
+    "year": ("-year", "-published_at", "-pk"),
+}
+FACET_LIMIT = 12
+
+
+@dataclass
+class BrowseFilters:
+    category: str = ""
+    ich_category: str = ""
+    kind: str = ""
+    region: Region | None = None
+    institution: Institution | None = None
+    year: int | None = None
+    project: HeritageProject | None = None
+    tag: str = ""
+    audience: str = ""
+    sort: str = "newest"
+
+    def as_params(self) -> dict[str, str]:
+        """The filters as query parameters (codes), for links."""
+        params = {
+            "category": self.category,
+            "ich_category": self.ich_category,
+            "kind": self.kind,
+            "region": self.region.code if self.region else "",
+            "institution": self.institution.code if self.institution else "",
+            "year": str(self.year) if self.year is not None else "",
+            "project": str(self.project.pk) if self.project else "",
+            "tag": self.tag,
+            "audience": self.audience,
+        }
+        return {k: v for k, v in params.items() if v}
+
+
+def _invalid(field_name: str, message: str, code: str = "invalid_filter") -> ServiceError:
+    return ServiceError(message, code=code, fields={field_name: [message]})
+
+
+def parse_filters(params: Any) -> BrowseFilters:
+    """Filters from request parameters (a QueryDict or a dict); ServiceError (400) for an
+    unknown category, kind, region, institution or project."""
+
+    def get(name: str) -> str:
+        value = params.get(name, "") if params is not None else ""
+        return str(value or "").strip()[:64]
+
+    result = BrowseFilters()
+    for name, choices, code in (
+        ("category", ArtCategory, "unknown_category"),
+        ("ich_category", IchCategory, "unknown_category"),
+        ("kind", ResourceKind, "unknown_kind"),
+        ("audience", Audience, "unknown_audience"),
+    ):
+        value = get(name)
+        if value and value not in choices.values:
+            raise _invalid(name, _("Unknown value “%(value)s”.") % {"value": value}, code)
+        setattr(result, name, value)
+    region = get("region")
+    if region:
+        result.region = Region.objects.filter(code=region).first()
+        if result.region is None:
+            raise _invalid("region", _("Unknown region."), "unknown_region")
+    code = get("institution")
+    if code:
+        result.institution = Institution.objects.filter(code=code, is_active=True).first()
+        if result.institution is None:
+            raise _invalid("institution", _("Unknown institution."), "unknown_institution")
+    year = get("year")
+    if year:
+        if not year.isdigit() or not 1 <= int(year) <= 9999:
+            raise _invalid("year", _("Give a year such as 2024."))
+        result.year = int(year)
+    project = get("project")
+    if project:
+        result.project = (
+            HeritageProject.objects.filter(pk=int(project)).first() if project.isdigit() else None
+        )
+        if result.project is None:
+            raise _invalid("project", _("Unknown heritage project."), "unknown_heritage_project")
+    result.tag = get("tag")[:30]
+    sort = get("sort") or "newest"
+    if sort not in SORTS:
+        raise _invalid("sort", _("Unknown sort order."))
+    result.sort = sort
+    return result
+
+
+def filtered(filters: BrowseFilters, base: QuerySet[Resource] | None = None) -> QuerySet[Resource]:
+    qs = public_resources() if base is None else base
+    for name in ("category", "ich_category", "kind", "audience"):
+        value = getattr(filters, name)
+        if value:
+            qs = qs.filter(**{name: value})
+    if filters.region is not None:
+        qs = qs.filter(region__code__startswith=filters.region.code_prefix)
+    if filters.institution is not None:
+        qs = qs.filter(institution_path__startswith=filters.institution.path)
+    if filters.year is not None:
+        qs = qs.filter(year=filters.year)
+    if filters.project is not None:
+        qs = qs.filter(heritage_project=filters.project)
+    if filters.tag:
+        qs = qs.filter(tags__name=filters.tag)
+    return qs
+
+
+def listing(filters: BrowseFilters) -> QuerySet[Resource]:
+    """The filtered public resources with what a card shows, in the chosen order."""
+    return (
+        filtered(filters)
+        .select_related("institution", "media", "region")
+        .prefetch_related("images__asset")
+        .order_by(*SORTS[filters.sort])
+    )
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    values: list[FacetValue] = field(default_factory=list)
+
+
+def facets(filters: BrowseFilters) -> list[Facet]:
+    """Counts of the filtered resources by kind, category, heritage category, year, region
+    and institution (the largest FACET_LIMIT values of each)."""
+    qs = filtered(filters).order_by()
+    result: list[Facet] = []
+    for name, label, choices in (
+        ("kind", gettext_lazy("Kind"), ResourceKind),
+        ("category", gettext_lazy("Art category"), ArtCategory),
+        ("ich_category", gettext_lazy("Intangible heritage category"), IchCategory),
+    ):
+        labels = dict(choices.choices)
+        rows = (
+            qs.exclude(**{name: ""})
+            .values_list(name)
+            .annotate(n=Count("pk", distinct=True))
+            .order_by("-n", name)[:FACET_LIMIT]
+        )
+        chosen = getattr(filters, name)
+        values = [FacetValue(v, str(labels.get(v, v)), n, v == chosen) for v, n in rows]
+        if values:
+            result.append(Facet(name, str(label), values))
+    years = (
+        qs.filter(year__isnull=False)
+        .values_list("year")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("-year")[:FACET_LIMIT]
+    )
+    values = [FacetValue(str(y), str(y), n, y == filters.year) for y, n in years]
+    if values:
+        result.append(Facet("year", _("Year"), values))
+    regions = (
+        qs.filter(region__isnull=False)
+        .values_list("region__code", "region__name")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("-n", "region__code")[:FACET_LIMIT]
+    )
+    chosen_region = filters.region.code if filters.region else ""
+    values = [FacetValue(c, name, n, c == chosen_region) for c, name, n in regions]
+    if values:
+        result.append(Facet("region", _("Region"), values))
+    institutions = (
+        qs.values_list("institution__code", "institution__name")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("-n", "institution__code")[:FACET_LIMIT]
+    )
+    chosen_inst = filters.institution.code if filters.institution else ""
+    values = [FacetValue(c, name, n, c == chosen_inst) for c, name, n in institutions]
+    if values:
+        result.append(Facet("institution", _("Institution"), values))
+    return result
+
+
+def search_resources(
+    q: str, filters: BrowseFilters, *, page: int = 1, page_size: int = 20
+) -> Results:
+    """Free text over the library through the search app, with the same filters."""
+    extra = [f"ich_category:{filters.ich_category}"] if filters.ich_category else []
+    sort = {"newest": "newest", "views": "views"}.get(filters.sort, "relevance")
+    return search_for(
+        q=q,
+        types=[DOC_TYPE],
+        sort=sort,
+        institution=filters.institution.code if filters.institution else "",
+        region=filters.region.code if filters.region else "",
+        category=filters.category,
+        kind=filters.kind,
+        year=filters.year,
+        facets=extra,
+        page=page,
+        page_size=page_size,
+    )
