@@ -31,11 +31,11 @@ from .schemas import (
     KindIn,
     LoginOut,
     MeOut,
+    MyProfileIn,
     OkOut,
     PasswordIn,
     PasswordLoginIn,
     PointsEntryOut,
-    ProfileIn,
     RealNameIn,
     RealNameOut,
     TokenCreatedOut,
@@ -157,7 +157,7 @@ def me(request: HttpRequest, response: HttpResponse):
 
 
 @router.patch("/me", response=MeOut, summary="Change my profile")
-def update_me(request: HttpRequest, payload: ProfileIn):
+def update_me(request: HttpRequest, payload: MyProfileIn):
     user = services.update_profile(
         user=_user(request),
         nickname=payload.nickname,

@@ -30,7 +30,7 @@ class PasswordLoginIn(Schema):
     token_name: str = Field("app", max_length=60)
 
 
-class RegionOut(Schema):
+class RegionRef(Schema):
     code: str
     name: str
 
@@ -42,7 +42,7 @@ class MeOut(Schema):
     phone_masked: str
     nickname: str
     avatar_url: str | None
-    region: RegionOut | None
+    region: RegionRef | None
     interests: list[str]
     organisation_name: str
     points_balance: int
@@ -57,7 +57,7 @@ class LoginOut(Schema):
     token: str | None = None
 
 
-class ProfileIn(Schema):
+class MyProfileIn(Schema):
     nickname: str | None = Field(None, max_length=40)
     region: str | None = Field(None, max_length=6, description="GB/T 2260 code; '' clears")
     interests: list[str] | None = Field(None, max_length=20)

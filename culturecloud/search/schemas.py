@@ -29,7 +29,7 @@ class SearchFilter(Schema):
     page_size: int = Field(20, ge=1, le=100)
 
 
-class InstitutionRef(Schema):
+class HitInstitution(Schema):
     id: int
     name: str
 
@@ -42,7 +42,7 @@ class HitOut(Schema):
     snippet_html: str = Field(description="Escaped text around the first hit, words in <mark>.")
     url: str
     image: str
-    institution: InstitutionRef | None
+    institution: HitInstitution | None
     region_code: str
     category: str
     kind: str

@@ -111,3 +111,42 @@ def test_page_size_is_still_cut_to_the_maximum(tree, make_user, settings):
     response = Client().get("/api/v1/institutions", {"page_size": 10**12}, **bearer(admin))
     assert response.status_code == 200
     assert response.json()["count"] == 8
+
+
+# --- OpenAPI components: two schema classes of one name overwrote each other ------------
+
+
+def api_models() -> list[type]:
+    """Every pydantic model an operation of the API takes or answers with."""
+    models: list[type] = []
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                models.extend(m for m in operation.response_models.values() if isinstance(m, type))
+                models.extend(operation.models)
+    return models
+
+
+def test_no_two_schemas_of_the_api_share_a_component_name(db):
+    """Ninja files each schema under its class name in components/schemas; a second class
+    of the same name silently replaced the first (search's hit institution {id, name}
+    replaced the {code, name} reference of the review queue, the audit log and the
+    institution detail), so those answers broke their documented schema."""
+    seen: dict[str, str] = {}
+    clashes: set[str] = set()
+    for model in api_models():
+        definitions = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in definitions.get("$defs", {}).items():
+            shape = json.dumps(definition, sort_keys=True)
+            if seen.setdefault(name, shape) != shape:
+                fields = sorted(definition.get("properties", {}))
+                first = sorted(json.loads(seen[name]).get("properties", {}))
+                clashes.add(f"{name}: {first} vs {fields}")
+    assert len(seen) > 20
+    assert not clashes, sorted(clashes)
+
+
+def test_the_review_queue_institution_is_documented_as_code_and_name(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    ref = schema["components"]["schemas"]["InstitutionRef"]
+    assert set(ref["required"]) == {"code", "name"}
