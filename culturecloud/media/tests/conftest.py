@@ -13,6 +13,7 @@ import pytest
 from django.utils import translation
 from PIL import Image
 
+from culturecloud.celery import app as celery_app
 from culturecloud.institutions.models import Role
 from culturecloud.media import ffmpeg
 
@@ -26,12 +27,20 @@ def english(settings) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def media_settings(settings, tmp_path):
-    """Files go to a private directory; ffmpeg runs at its fastest preset."""
+def media_settings(request, settings, tmp_path) -> Iterator[None]:
+    """Files go to a private directory; ffmpeg runs at its fastest preset; tasks run in the
+    test's process, also with REDIS_URL (except in the real-worker test)."""
     settings.MEDIA_ROOT = tmp_path / "storage"
     settings.MEDIA_X264_PRESET = "ultrafast"
     settings.MEDIA_FFMPEG_NICE = 0
-    return settings
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    before = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
 
 
 @pytest.fixture(scope="session")

@@ -471,3 +471,13 @@ def test_openapi_lists_media_endpoints(client):
         assert path in paths, path
     chunk = paths["/api/v1/media/sessions/{session_id}/chunks"]["put"]
     assert "application/octet-stream" in chunk["requestBody"]["content"]
+
+
+def test_a_chunk_larger_than_the_form_memory_limit_is_accepted(editor_client, settings):
+    # Chunks are read from the request stream, not request.body (DATA_UPLOAD_MAX_MEMORY_SIZE).
+    size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 512 * 1024
+    data = (pdf_bytes(1) + b"\n%" + b"0" * size)[:size]
+    session = start(editor_client, data, name="big.pdf")
+    response = put(editor_client, session, data, 0)
+    assert response.status_code == 200, response.content
+    assert response.json()["offset"] == size and response.json()["kind"] == "document"

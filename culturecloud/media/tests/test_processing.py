@@ -329,3 +329,28 @@ def test_signals_tell_other_apps(upload):
         signals.asset_failed.disconnect(on_failed)
     assert seen == [("ready", AssetStatus.READY), ("failed", "corrupt_image")]
     assert failed.status == AssetStatus.FAILED
+
+
+def test_stalled_assets_are_queued_again(upload, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from culturecloud.media.tasks import resume_stalled_processing
+
+    lost = upload(image_bytes(100, 100), "lost.jpg")
+    died = upload(image_bytes(100, 100), "died.jpg")
+    fresh = upload(image_bytes(100, 100), "fresh.jpg")
+    long_ago = timezone.now() - timedelta(days=1)
+    MediaAsset.objects.filter(pk=lost.pk).update(status=AssetStatus.PENDING, updated_at=long_ago)
+    MediaAsset.objects.filter(pk=died.pk).update(
+        status=AssetStatus.PROCESSING, processing_started_at=long_ago
+    )
+    MediaAsset.objects.filter(pk=fresh.pk).update(status=AssetStatus.PENDING)
+    assert resume_stalled_processing.delay().get() == 2
+    statuses = dict(MediaAsset.objects.values_list("original_name", "status"))
+    assert statuses == {
+        "lost.jpg": AssetStatus.READY,
+        "died.jpg": AssetStatus.READY,
+        "fresh.jpg": AssetStatus.PENDING,  # its task is still on the way
+    }
