@@ -1,0 +1,396 @@
+"""`make bench`: every public page and endpoint under load, against the bare-view ceiling.
+
+    .venv/bin/python bench/run.py                  # full: 10k, 100k, 1M rows, servers, rushes
+    .venv/bin/python bench/run.py --profile smoke  # ~2 minutes, for CI (docs left alone)
+    .venv/bin/python bench/run.py --docs-from bench/results/<file>.json   # tables only
+
+Needs PostgreSQL and Redis on 127.0.0.1 (BENCH_PG_HOST/PORT/USER, BENCH_REDIS_URL) and wrk.
+For each size it seeds a scratch database cc_bench_<size> (migrate, seed_demo, seed_scale
+with that many institutions and users; kept and reused while its seed matches, --fresh to
+rebuild), starts the production server on it (granian, the flags of `make serve`, DEBUG=0,
+Redis cache) with bench/settings_bench.py, which adds the bare JSON view /bench/ceiling to the
+application's URLs, and runs wrk against every endpoint of bench/endpoints.toml: first a short
+warm-up, then the measured run (`wrk -t2 -c50 -d10s --latency`). The ceiling is measured at the
+start and at the end of each server session; every endpoint's throughput is given as a share
+of their mean. Then granian and gunicorn are compared, and the rush scenarios run
+(bench/rush.py). Results: bench/results/<timestamp>-<profile>.json, and the tables between the
+markers in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import harness as h
+from bench import report
+
+SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "full": {
+        "sizes": ["10k", "100k", "1m"],
+        "duration": 10.0,
+        "warmup": 2.0,
+        "compare": True,
+        "compare_workers": [1, 2],
+        "compare_duration": 10.0,
+        "rush": ["otp_same_phone", "otp_same_ip"],
+        "rush_controls": ["otp_same_phone"],
+        "docs": True,
+        "out": h.BENCH / "results",
+    },
+    "smoke": {
+        "sizes": ["1k"],
+        "duration": 2.0,
+        "warmup": 1.0,
+        "compare": False,
+        "compare_workers": [1],
+        "compare_duration": 2.0,
+        "rush": ["otp_same_phone"],
+        "rush_controls": [],
+        "docs": False,
+        "out": h.VAR / "results",
+    },
+}
+
+
+def load_endpoints(path: Path = h.BENCH / "endpoints.toml") -> list[dict[str, Any]]:
+    with path.open("rb") as f:
+        endpoints = tomllib.load(f)["endpoint"]
+    names = [e["name"] for e in endpoints]
+    if len(set(names)) != len(names) or "ceiling" not in names:
+        raise SystemExit(f"{path}: names must be unique and include 'ceiling'")
+    return endpoints
+
+
+# --- databases ----------------------------------------------------------------------------
+
+
+def prepare_database(label: str, *, fresh: bool) -> tuple[str, dict[str, Any]]:
+    """cc_bench_<label>, migrated and seeded with SIZES[label] institutions and users."""
+    name = f"cc_bench_{label}"
+    count = SIZES[label]
+    seed = f"culturecloud-bench seed_demo + seed_scale --institutions {count} --users {count}"
+    env = h.server_env(name)
+    info: dict[str, Any] = {"database": name, "institutions": count, "users": count}
+    if not fresh and h.database_exists(name) and h.database_comment(name) == seed:
+        h.log(f"{name}: reusing the seeded database (--fresh rebuilds it)")
+        info["migrate_s"] = h.manage(env, "migrate", "--noinput")
+        info["reused"] = True
+        return name, info
+    h.log(f"{name}: creating, migrating and seeding {count:,} institutions and users")
+    h.recreate_database(name)
+    info["reused"] = False
+    info["migrate_s"] = h.manage(env, "migrate", "--noinput")
+    info["seed_demo_s"] = h.manage(env, "seed_demo", "--once")
+    info["seed_scale_s"] = h.manage(
+        env, "seed_scale", "--institutions", str(count), "--users", str(count)
+    )
+    h.set_database_comment(name, seed)
+    h.log(f"{name}: seeded (seed_scale {info['seed_scale_s']} s)")
+    return name, info
+
+
+def fixtures(env: dict[str, str]) -> dict[str, Any]:
+    out = subprocess.run(  # noqa: S603
+        [str(h.PYTHON), str(h.BENCH / "fixtures.py")],
+        cwd=h.ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def resolve(path: str, values: dict[str, Any]) -> str | None:
+    try:
+        filled = path.format_map({k: urllib.parse.quote(str(v)) for k, v in values.items()})
+    except KeyError:
+        return None
+    return filled
+
+
+# --- measuring ----------------------------------------------------------------------------
+
+
+def settle(server: h.Server, limit: float = 120) -> None:
+    """Wait until the server answers the ceiling quickly again (nothing left from the run
+    before, such as requests still being computed after wrk hung up)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        status, _, _ = h.fetch(server.base_url + "/bench/ceiling", timeout=limit)
+        if status == 200 and time.perf_counter() - started < 0.05:
+            return
+        time.sleep(0.2)
+
+
+def measure(server: h.Server, path: str, cfg: dict[str, Any], duration: float) -> dict[str, Any]:
+    url = server.base_url + path
+    if cfg["warmup"] > 0:
+        h.wrk(url, duration=cfg["warmup"], connections=cfg["connections"])
+        settle(server)
+    result = h.wrk(url, duration=duration, connections=cfg["connections"], timeout=10)
+    settle(server)
+    return result
+
+
+# A page that takes longer than this alone is not put under load: 50 connections would only
+# queue behind it until wrk's timeout, and the server would still be busy with them long after.
+SLOW_SECONDS = 0.5
+PROBE_TIMEOUT = 60
+
+
+def probe(server: h.Server, path: str) -> tuple[int, int, float]:
+    """Two sequential requests (the first one warms); status, size and the faster time."""
+    times = []
+    status, size = 0, 0
+    for _ in range(2):
+        started = time.perf_counter()
+        status, body, _ = h.fetch(server.base_url + path, timeout=PROBE_TIMEOUT)
+        times.append(time.perf_counter() - started)
+        size = len(body)
+        if status != 200 or times[-1] > PROBE_TIMEOUT / 2:
+            break
+    return status, size, min(times)
+
+
+def endpoint_session(
+    spec: h.ServerSpec,
+    env: dict[str, str],
+    endpoints: list[dict[str, Any]],
+    values: dict[str, Any],
+    cfg: dict[str, Any],
+    duration: float,
+) -> dict[str, Any]:
+    """One server, every endpoint; ceiling first and last."""
+    h.flush_redis()
+    rows: list[dict[str, Any]] = []
+    server = h.Server(spec, env).start()
+    try:
+        ceiling_runs = [measure(server, "/bench/ceiling", cfg, duration)]
+        h.log(f"  ceiling {ceiling_runs[0]['req_per_s']:,.0f} req/s")
+        for ep in endpoints:
+            if ep["name"] == "ceiling":
+                continue
+            row: dict[str, Any] = {
+                "name": ep["name"],
+                "kind": ep["kind"],
+                "path_template": ep["path"],
+                "target": ep.get("target"),
+            }
+            rows.append(row)
+            path = resolve(ep["path"], values)
+            if path is None:
+                row["state"] = "absent" if ep.get("optional") else "error"
+                row["note"] = "no value for a placeholder"
+                continue
+            row["path"] = path
+            try:
+                status, size, single = probe(server, path)
+            except TimeoutError:
+                status, size, single = 0, 0, float(PROBE_TIMEOUT)
+            row.update(status=status, bytes=size, single_request_ms=round(single * 1000, 1))
+            if status == 404 and ep.get("optional"):
+                row["state"] = "absent"
+                continue
+            if status != 200 or single > SLOW_SECONDS:
+                if status == 0:
+                    row.update(state="too slow", note=f"one request took over {PROBE_TIMEOUT} s")
+                elif status != 200:
+                    row.update(state="error", note=f"HTTP {status}")
+                else:
+                    row.update(
+                        state="too slow",
+                        note=f"one request alone takes {single:.1f} s; not loaded",
+                        req_per_s_estimate=round(spec.workers / single, 2),
+                    )
+                h.log(f"  {ep['name']:<26} {row['state']}: {row['note']}")
+                if status == 0 or single > SLOW_SECONDS:
+                    server.stop()  # nothing left running from it in the next measurement
+                    server = h.Server(spec, env).start()
+                continue
+            result = measure(server, path, cfg, duration)
+            row.update(state="measured", **result)
+            errors = sum(result["errors"].values())
+            h.log(
+                f"  {ep['name']:<26} {result['req_per_s']:>8,.0f} req/s  "
+                f"p99 {result['latency_ms']['p99']:>7.1f} ms  errors {errors}"
+            )
+        ceiling_runs.append(measure(server, "/bench/ceiling", cfg, duration))
+        h.log(f"  ceiling {ceiling_runs[1]['req_per_s']:,.0f} req/s (end of session)")
+    finally:
+        server.stop()
+    ceiling = sum(r["req_per_s"] for r in ceiling_runs) / len(ceiling_runs)
+    for row in rows:
+        if row.get("target") is not None and row.get("state") in ("measured", "too slow"):
+            row["meets_target"] = False
+        if row.get("state") == "measured":
+            row["ratio"] = round(row["req_per_s"] / ceiling, 3) if ceiling else None
+            errors = sum(row["errors"].values())
+            if row["target"] is not None:
+                row["meets_target"] = bool(
+                    row["ratio"] is not None and row["ratio"] >= row["target"] and not errors
+                )
+    return {
+        "server": spec.label,
+        "ceiling": {"req_per_s": round(ceiling, 1), "runs": ceiling_runs},
+        "endpoints": rows,
+    }
+
+
+def compare_servers(
+    env: dict[str, str], endpoints: list[dict[str, Any]], values: dict[str, Any], cfg: dict
+) -> list[dict[str, Any]]:
+    chosen = [e for e in endpoints if e.get("compare")]
+    sessions = []
+    for workers in cfg["compare_workers"]:
+        for spec in (
+            h.ServerSpec("granian", workers),
+            h.ServerSpec("gunicorn-sync", workers),
+            h.ServerSpec("gunicorn-gthread", workers, threads=2),
+        ):
+            h.log(f"server comparison: {spec.label}")
+            session = endpoint_session(spec, env, chosen, values, cfg, cfg["compare_duration"])
+            session["kind"], session["workers"] = spec.kind, workers
+            sessions.append(session)
+    return sessions
+
+
+def run_rush(name: str, out: Path, *, control: bool = False) -> dict[str, Any]:
+    """bench/rush.py in its own process; `control`: the negative control (--local-cache)."""
+    target = out / f"rush-{name}{'-control' if control else ''}.json"
+    extra = ["--local-cache"] if control else []
+    proc = subprocess.run(  # noqa: S603
+        [str(h.PYTHON), str(h.BENCH / "rush.py"), name, *extra, "--json", str(target)],
+        cwd=h.ROOT,
+    )
+    result: dict[str, Any] = json.loads(target.read_text())
+    target.unlink()
+    result["exit_code"] = proc.returncode
+    return result
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="full")
+    parser.add_argument("--sizes", help="comma-separated, from " + ", ".join(SIZES))
+    parser.add_argument("--duration", type=float, help="seconds per measured wrk run")
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--server", default="granian", choices=["granian", "gunicorn-sync"])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", help="comma-separated endpoint names (plus the ceiling)")
+    parser.add_argument("--no-compare", action="store_true")
+    parser.add_argument("--no-rush", action="store_true")
+    parser.add_argument("--rush", help="comma-separated scenarios instead of the profile's")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the scratch databases")
+    parser.add_argument("--out", type=Path, help="directory of the result JSON")
+    parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None)
+    parser.add_argument("--docs-from", type=Path, help="only rewrite the tables from a result")
+    args = parser.parse_args(argv)
+
+    if args.docs_from:
+        report.update_docs(json.loads(args.docs_from.read_text()), args.docs_from)
+        return 0
+
+    cfg = dict(PROFILES[args.profile])
+    cfg["connections"] = args.connections
+    if args.sizes:
+        cfg["sizes"] = [s.strip() for s in args.sizes.split(",") if s.strip()]
+        unknown = set(cfg["sizes"]) - set(SIZES)
+        if unknown:
+            parser.error(f"unknown sizes {sorted(unknown)}")
+    if args.duration:
+        cfg["duration"] = cfg["compare_duration"] = args.duration
+    if args.no_compare:
+        cfg["compare"] = False
+    if args.rush:
+        cfg["rush"] = [s.strip() for s in args.rush.split(",") if s.strip()]
+    if args.no_rush:
+        cfg["rush"] = cfg["rush_controls"] = []
+    if args.docs is not None:
+        cfg["docs"] = args.docs
+    out: Path = args.out or cfg["out"]
+    out.mkdir(parents=True, exist_ok=True)
+
+    h.ensure_wrk()
+    endpoints = load_endpoints()
+    if args.only:
+        keep = {"ceiling", *args.only.split(",")}
+        endpoints = [e for e in endpoints if e["name"] in keep]
+    started = time.time()
+    result: dict[str, Any] = {
+        "profile": args.profile,
+        "command": " ".join(["bench/run.py", *(argv if argv is not None else sys.argv[1:])]),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "machine": h.machine(),
+        "git": h.git_state(),
+        "load_at_start": h.loadavg(),
+        "wrk": {
+            "threads": 2,
+            "connections": cfg["connections"],
+            "duration_s": cfg["duration"],
+            "warmup_s": cfg["warmup"],
+            "timeout_s": 10,
+        },
+        "server": h.ServerSpec(args.server, args.workers).label,
+        "sizes": [],
+    }
+    spec = h.ServerSpec(args.server, args.workers)
+    first_env: dict[str, str] | None = None
+    first_values: dict[str, Any] = {}
+    for i, label in enumerate(cfg["sizes"]):
+        db, info = prepare_database(label, fresh=args.fresh)
+        env = h.server_env(db)
+        if i == 0:
+            h.log("collectstatic")
+            h.manage(env, "collectstatic", "--noinput")
+            first_env = env
+        values = fixtures(env)
+        if i == 0:
+            first_values = values
+        h.log(f"size {label}: {spec.label}, wrk -c{cfg['connections']} -d{cfg['duration']:g}s")
+        session = endpoint_session(spec, env, endpoints, values, cfg, cfg["duration"])
+        result["sizes"].append({"size": label, "rows": SIZES[label], **info, **session})
+
+    if cfg["compare"] and first_env is not None:
+        result["servers"] = compare_servers(first_env, endpoints, first_values, cfg)
+        result["servers_size"] = cfg["sizes"][0]
+
+    result["rush"] = [run_rush(name, out) for name in cfg["rush"]]
+    result["rush"] += [run_rush(name, out, control=True) for name in cfg["rush_controls"]]
+    result["load_at_end"] = h.loadavg()
+    result["seconds"] = round(time.time() - started, 1)
+
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(started))
+    path = out / f"{stamp}-{args.profile}.json"
+    path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    h.log(f"results: {path.relative_to(h.ROOT) if path.is_relative_to(h.ROOT) else path}")
+    print(report.summary(result))
+    if cfg["docs"]:
+        report.update_docs(result, path)
+        h.log("docs/performance.md: tables rewritten")
+    failed = [r["scenario"] for r in result["rush"] if not r["control"] and not r["ok"]]
+    failed += [f"{r['scenario']} control" for r in result["rush"] if r["control"] and r["ok"]]
+    if failed:
+        h.log(f"rush invariants FAILED (or a control did not fail): {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
