@@ -90,3 +90,21 @@ e2e: install messages
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends chromium fonts-noto-cjk; }
 	env -u DATABASE_URL -u REDIS_URL -u CULTURECLOUD_TESTING $(VENV)/bin/pytest -q e2e $(PYTEST_ARGS)
+
+# Benchmarks (bench/README.md, docs/performance.md): the production server (granian, DEBUG=0,
+# bench/settings_bench.py) on scratch PostgreSQL databases cc_bench_* and Redis db 12 on
+# 127.0.0.1, loaded with wrk (Debian package, installed with apt-get when missing).
+# `bench`: 10k/100k/1M rows, granian vs gunicorn, rushes; about half an hour, bounded; rewrites
+# the tables in docs/performance.md and writes bench/results/<time>-full.json.
+# `bench-smoke`: 1k rows, 2-second runs, one rush; about 2 minutes; docs left alone, results
+# in var/bench/results/. Exit status 1 if a rush invariant fails.
+.PHONY: bench bench-smoke
+bench: install messages
+	@command -v wrk >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(PY) bench/run.py --profile full $(BENCH_ARGS)
+
+bench-smoke: install messages
+	@command -v wrk >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(PY) bench/run.py --profile smoke $(BENCH_ARGS)
