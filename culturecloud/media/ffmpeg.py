@@ -128,6 +128,7 @@ _DURATION = re.compile(r"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
 _BITRATE = re.compile(r"Duration:.*?bitrate:\s*(\d+)\s*kb/s")
 _STREAM = re.compile(r"^\s*Stream #\d+:\d+.*?:\s*(Video|Audio):\s*(.*)$", re.MULTILINE)
 _SIZE = re.compile(r"(?<![0-9x])(\d{2,5})x(\d{2,5})(?![0-9x])")
+_SAR = re.compile(r"\[SAR (\d+):(\d+) DAR \d+:\d+\]")
 _FPS = re.compile(r"([\d.]+)\s*fps")
 _RATE = re.compile(r"(\d+)\s*Hz")
 _ROTATION = re.compile(r"rotation of (-?[\d.]+) degrees")
@@ -156,6 +157,9 @@ def parse_probe(text: str) -> Probe:
             size = _SIZE.search(description)
             if size:
                 probe.width, probe.height = int(size.group(1)), int(size.group(2))
+                sar = _SAR.search(description)
+                if sar and int(sar.group(1)) and int(sar.group(2)):  # non-square pixels
+                    probe.width = round(probe.width * int(sar.group(1)) / int(sar.group(2)))
             fps = _FPS.search(description)
             if fps:
                 probe.fps = float(fps.group(1))

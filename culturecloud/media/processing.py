@@ -210,10 +210,10 @@ def ladder_for(width: int, height: int) -> list[dict[str, Any]]:
     ladder = {int(k): v for k, v in conf.get("MEDIA_VIDEO_LADDER").items()}
     short = min(width, height)
     rungs = [rung for rung in sorted(ladder) if rung <= short]
-    if not rungs:
-        lowest = min(ladder)
-        ladder = {**ladder, short: ladder[lowest]}
-        rungs = [short]
+    if not rungs:  # smaller than the lowest rung: its own size (even, as H.264 needs)
+        own = max(2, short - short % 2)
+        ladder = {**ladder, own: ladder[min(ladder)]}
+        rungs = [own]
     result: list[dict[str, Any]] = []
     for rung in rungs:
         video_k, audio_k = ladder[rung]
@@ -231,6 +231,11 @@ def ladder_for(width: int, height: int) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+def _downmix(probe: ffmpeg.Probe) -> list[str]:
+    """Mono and stereo stay as they are; surround sound becomes stereo."""
+    return [] if probe.channels in ("mono", "stereo") else ["-ac", "2"]
 
 
 def _upload_dir(local: Path, out: str) -> list[str]:
@@ -283,7 +288,7 @@ def _hls_args(
         f"expr:gte(t,n_forced*{segment})",
     ]
     if probe.has_audio:
-        args += ["-c:a", "aac", "-ac", "2", "-ar", "48000"]
+        args += ["-c:a", "aac", "-ar", "48000", *_downmix(probe)]
     args += [
         "-f", "hls", "-hls_time", str(segment), "-hls_playlist_type", "vod",
         "-hls_flags", "independent_segments",
@@ -374,7 +379,8 @@ def _audio_outputs(source: Path, out: str, probe: ffmpeg.Probe, *, kind: str | N
     with tempfile.TemporaryDirectory(prefix="cc-audio-") as tmp_name:
         target = Path(tmp_name) / "audio.m4a"
         args = ["-y", "-i", str(source), *ffmpeg.threads_args(), "-map", "0:a:0", "-vn"]
-        args += ["-c:a", "aac", "-b:a", f"{bitrate_k}k", "-ac", "2", "-movflags", "+faststart"]
+        args += ["-c:a", "aac", "-b:a", f"{bitrate_k}k", *_downmix(probe)]
+        args += ["-movflags", "+faststart"]
         timeout = _timeout_for(probe.duration)
         _run([*args, "-f", "mp4", str(target)], AssetKind.AUDIO, timeout=timeout)
         path = storage.save_path(f"{out}/audio/audio.m4a", target)

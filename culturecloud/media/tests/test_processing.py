@@ -144,6 +144,25 @@ def test_ladder_rules():
     assert [(r["width"], r["height"]) for r in portrait] == [(360, 640), (540, 960), (720, 1280)]
     tiny = processing.ladder_for(320, 240)
     assert [(r["name"], r["width"], r["height"]) for r in tiny] == [("240p", 320, 240)]
+    odd = processing.ladder_for(321, 239)
+    assert [(r["name"], r["width"], r["height"]) for r in odd] == [("238p", 320, 238)]
+
+
+def test_probe_reads_ffmpeg_output():
+    text = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'in.mov':
+  Duration: 00:01:02.50, start: 0.000000, bitrate: 1200 kb/s
+  Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), yuv420p(tv, bt709), \
+1440x1080 [SAR 4:3 DAR 16:9], 1000 kb/s, 25 fps, 25 tbr, 12800 tbn (default)
+      Side data:
+        displaymatrix: rotation of -90.00 degrees
+  Stream #0:1[0x2](und): Audio: aac (LC) (mp4a / 0x6134706D), 48000 Hz, 5.1, fltp, 384 kb/s
+  Stream #0:2: Video: mjpeg (Baseline), yuvj420p, 600x600, 90k tbr (attached pic)
+At least one output file must be specified"""
+    probe = ffmpeg.parse_probe(text)
+    assert probe.duration == 62.5 and probe.bitrate == 1_200_000
+    assert probe.video_codec == "h264" and probe.audio_codec == "aac"
+    assert (probe.width, probe.height) == (1080, 1920)  # 1440 × 4/3 wide, turned 90°
+    assert probe.fps == 25 and probe.sample_rate == 48000 and probe.channels == "5.1"
 
 
 def test_audio_becomes_aac_with_duration(upload):
