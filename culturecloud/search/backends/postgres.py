@@ -1,19 +1,28 @@
 """PostgreSQL: terms in a `tsvector` (weights A title, B subject, C body) with a GIN index.
 
 The vector is built here from rjieba's terms (not by to_tsvector), so documents and queries
-are cut by the same code on both backends; the 'simple' configuration only matters for
-what the database parses by itself (nothing here). One position per term and weight is
-kept: ranking needs the weights, not every occurrence, and the vectors stay small.
+are cut by the same code on both backends. One position per term and weight is kept:
+ranking needs the weights, not every occurrence, and the vectors stay small.
 
-A query never ranks every match: the candidate scan takes the `candidates + 1` most viewed
-(newest) matches in index order — the planner walks the popularity index and checks each
-row against the vector for a common term, or reads the GIN index and sorts for a rare one
-(the column's statistics target is raised so it can tell them apart) — and only those are
-ranked (ts_rank) and checked for title / subject hits.
+Besides the words, each vector carries tokens that cannot come from text (they start
+with "~"), so that filters and the candidate bound are answered inside the GIN index:
+- filter tokens: ~t<type>, ~r<region prefix> (2, 4 and 6 digits), ~c<category>,
+  ~k<kind>, ~l<language>, ~y<year>, ~f<facet>=<value>;
+- popularity tiers: ~p16 … ~p16384 on every document with at least that many views.
+
+A query never ranks every match. It wants the `candidates + 1` most viewed matches; it
+asks first among the documents of the highest tier ("q & '~p16384'"), then the next, and
+so on, in one statement (each tier is a CTE that runs only if the ones before it found too
+few). A tier that answers with enough rows holds exactly the most viewed matches, so each
+query reads about a thousand to a few thousand rows whether its words are in ten documents
+or in half of them (BENCHMARKS.md: ranking all matches of a common word took 481 ms).
+"Newest" does the same with publication windows (7 days, 30 days, …, everything).
+Only the candidates are then checked for title / subject hits, counted and faceted.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -93,6 +102,39 @@ def tsquery_literal(terms: Sequence[QueryTerm], weights: str = "", operator: str
     return f" {operator} ".join(parts)
 
 
+# A document with at least this many views carries the token ~p<n>; queries ask the
+# highest tier first. The ratio between tiers bounds the rows a query reads (~4–5 × 1,000).
+POPULARITY_TIERS = (16, 64, 256, 1024, 4096, 16384)
+POPULARITY_TOKENS = [f"~p{n}" for n in POPULARITY_TIERS]
+# Publication windows for "newest", in days, most recent first (then everything).
+NEWEST_WINDOWS = (7, 30, 180, 730)
+
+
+def popularity_tokens(popularity: int) -> list[str]:
+    return [f"~p{n}" for n in POPULARITY_TIERS if popularity >= n]
+
+
+def filter_tokens(values: dict[str, Any]) -> list[str]:
+    """The filter tokens of a document's column values (see the module docstring)."""
+    tokens = [f"~t{values['doc_type']}"]
+    region = values["region_code"] or ""
+    tokens += [f"~r{region[:n]}" for n in (2, 4, 6) if len(region) >= n]
+    for prefix, column in (("~c", "category"), ("~k", "kind"), ("~l", "language")):
+        if values[column]:
+            tokens.append(prefix + values[column])
+    if values["year"] is not None:
+        tokens.append(f"~y{values['year']}")
+    for name, facet_values in (values["facets"] or {}).items():
+        tokens += [f"~f{name}={v}" for v in facet_values]
+    return tokens
+
+
+def vector_literal(row: Row) -> str:
+    """The document's whole vector: words with weights, then filter and tier tokens."""
+    tokens = filter_tokens(row.values) + popularity_tokens(row.values["popularity"])
+    return " ".join([tsvector_literal(row), *(_lexeme(t) for t in dict.fromkeys(tokens))])
+
+
 class PostgresBackend(SqlBackend):
     name = "postgresql"
 
@@ -113,7 +155,7 @@ class PostgresBackend(SqlBackend):
                 )
             else:
                 arrays.append([r.values[col] for r in rows.values()])
-        arrays.append([tsvector_literal(r) for r in rows.values()])
+        arrays.append([vector_literal(r) for r in rows.values()])
         casts = [
             f"%s::text[]::{COLUMN_TYPES[col]}[]"
             if col == "facets"
@@ -132,27 +174,115 @@ class PostgresBackend(SqlBackend):
             cursor.execute(sql, arrays)
         return len(rows)
 
+    def set_popularity(self, doc_type: str, object_id: str | int, popularity: int) -> None:
+        """Change the views and the document's tier tokens."""
+        tokens = " ".join(_lexeme(t) for t in popularity_tokens(popularity))
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE search_searchdocument SET popularity = %s, "
+                "tsv = ts_delete(tsv, %s::text[]) || %s::tsvector "
+                "WHERE doc_type = %s AND object_id = %s",
+                [popularity, POPULARITY_TOKENS, tokens, doc_type, str(object_id)],
+            )
+
     def _extra_facet_sql(self, name: str, value: str) -> tuple[str, list[Any]]:
         return "d.facets @> %s::jsonb", [json.dumps({name: [value]}, ensure_ascii=False)]
 
-    def _inner(self, request: SearchRequest, *, with_tsv: bool) -> tuple[str, list[Any]]:
-        """The bounded candidate scan: matches ∧ filters, in index order, LIMIT %s (last param
-        still to append)."""
-        where, params = self._filter_sql(request)
+    def _query_parts(self, request: SearchRequest) -> tuple[str, list[str], list[Any]]:
+        """(tsquery of words and filter tokens, other WHERE fragments, their params)."""
+        f = request.filters
+        parts: list[str] = []
         if request.terms:
-            where.insert(0, "d.tsv @@ %s::tsquery")
-            params.insert(0, tsquery_literal(request.terms))
+            parts.append(f"({tsquery_literal(request.terms)})")
+        if request.doc_types:
+            parts.append("(" + " | ".join(_lexeme(f"~t{t}") for t in request.doc_types) + ")")
+        where: list[str] = []
+        params: list[Any] = []
+        if f.region_prefix and len(f.region_prefix) in (2, 4, 6):
+            parts.append(_lexeme(f"~r{f.region_prefix}"))
+        elif f.region_prefix:
+            where.append("d.region_code LIKE %s")
+            params.append(f.region_prefix + "%")
+        for prefix, value in (("~c", f.category), ("~k", f.kind), ("~l", f.language)):
+            if value:
+                parts.append(_lexeme(prefix + value))
+        if f.year_from is not None and f.year_from == f.year_to:
+            parts.append(_lexeme(f"~y{f.year_from}"))
+        else:
+            if f.year_from is not None:
+                where.append("d.year >= %s")
+                params.append(f.year_from)
+            if f.year_to is not None:
+                where.append("d.year <= %s")
+                params.append(f.year_to)
+        parts += [_lexeme(f"~f{name}={value}") for name, value in f.extra]
+        if f.institution_path:  # paths move with the tree: a column, not a token
+            where.append("d.institution_path LIKE %s")
+            params.append(f.institution_path + "%")
+        return " & ".join(parts), where, params
+
+    def _tiers(self, request: SearchRequest, query: str) -> list[tuple[str, str, list[Any]]]:
+        """(tsquery, extra condition, params) per tier, the narrowest first, the last one
+        unbounded."""
+        if not query:
+            return [("", "", [])]  # no words, no filter token: one walk down the index
+        if request.sort is Sort.NEWEST:
+            now = timezone.now()
+            return [
+                (query, "d.published_at >= %s", [now - dt.timedelta(days=days)])
+                for days in NEWEST_WINDOWS
+            ] + [(query, "", [])]
+        return [
+            (f"{query} & {_lexeme(token)}", "", []) for token in reversed(POPULARITY_TOKENS)
+        ] + [(query, "", [])]
+
+    def _inner(
+        self, request: SearchRequest, *, with_tsv: bool
+    ) -> tuple[str, list[Any], str, list[Any]]:
+        """The bounded candidates: CTEs t0…tn (one per tier) and the UNION ALL that takes the
+        first tier with more than `candidates` rows (or the last). Returns (WITH items, their
+        params, the union, its params)."""
+        query, where, params = self._query_parts(request)
         order = (
             "d.published_at DESC, d.id DESC"
             if request.sort is Sort.NEWEST
             else "d.popularity DESC, d.id DESC"
         )
-        where_sql = f"WHERE {' AND '.join(where)}" if where else ""
         columns = f"{CANDIDATE_COLUMNS}, d.published_at" + (", d.tsv" if with_tsv else "")
-        sql = f"SELECT {columns} FROM search_searchdocument d {where_sql} ORDER BY {order} LIMIT %s"  # noqa: S608
-        return sql, params
+        ctes: list[str] = []
+        cte_params: list[Any] = []
+        tiers = self._tiers(request, query)
+        for i, (tsquery, condition, condition_params) in enumerate(tiers):
+            conditions = list(where)
+            values: list[Any] = []
+            if tsquery:
+                conditions.insert(0, "d.tsv @@ %s::tsquery")
+                values.append(tsquery)
+            values += params
+            if condition:
+                conditions.append(condition)
+                values += condition_params
+            where_sql = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+            ctes.append(
+                f"t{i} AS MATERIALIZED (SELECT {columns} FROM search_searchdocument d "  # noqa: S608
+                f"{where_sql} ORDER BY {order} LIMIT %s)"
+            )
+            cte_params += [*values, request.candidates + 1]
+        branches = []
+        union_params: list[Any] = []
+        for i in range(len(tiers)):
+            # InitPlans run lazily: a tier is only read when every tier before it was short
+            gates = [f"(SELECT count(*) FROM t{j}) <= %s" for j in range(i)]  # noqa: S608
+            union_params += [request.candidates] * i
+            if i < len(tiers) - 1:
+                gates.append(f"(SELECT count(*) FROM t{i}) > %s")  # noqa: S608
+                union_params.append(request.candidates)
+            gate = f" WHERE {' AND '.join(gates)}" if gates else ""
+            branches.append(f"SELECT * FROM t{i}{gate}")  # noqa: S608
+        return ", ".join(ctes), cte_params, " UNION ALL ".join(branches), union_params
 
     def _tier(self, request: SearchRequest, alias: str) -> tuple[str, list[Any]]:
+        """The relevance tier of a candidate (see SqlBackend._candidates)."""
         if not (request.terms and request.sort is Sort.RELEVANCE):
             return "0", []
         sql = (
@@ -173,17 +303,24 @@ class PostgresBackend(SqlBackend):
             return cursor.fetchall()
 
     def _candidates(self, request: SearchRequest, limit: int) -> list[tuple[Any, ...]]:
-        inner, params = self._inner(request, with_tsv=True)
+        """The candidates as tuples (the Python path of SqlBackend; tests compare it with
+        `_count`). `limit` is always `candidates + 1` here: the tiers are built for it."""
+        ctes, cte_params, union, union_params = self._inner(request, with_tsv=True)
         tier, tier_params = self._tier(request, "c")
         columns = CANDIDATE_COLUMNS.replace("d.", "c.")
-        sql = f"SELECT {columns}, {tier} FROM ({inner}) c"  # noqa: S608
-        return self._execute(sql, [*tier_params, *params, limit])
+        order = (
+            "c.published_at DESC, c.id DESC"
+            if request.sort is Sort.NEWEST
+            else "c.popularity DESC, c.id DESC"
+        )
+        sql = f"WITH {ctes} SELECT {columns}, {tier} FROM ({union}) c ORDER BY {order}"  # noqa: S608
+        return self._execute(sql, [*cte_params, *tier_params, *union_params])[:limit]
 
     def _count(self, request: SearchRequest) -> Counted:
         """Page, total and facets in one statement: the candidates are materialized once and
         aggregated in the database (the Python path of SqlBackend spent more time decoding
         1,000 rows than the database spent finding them)."""
-        inner, params = self._inner(request, with_tsv=True)
+        ctes, cte_params, union, union_params = self._inner(request, with_tsv=True)
         tier, tier_params = self._tier(request, "c")
         order = {
             Sort.RELEVANCE: "tier DESC, popularity DESC, id DESC",
@@ -195,12 +332,12 @@ class PostgresBackend(SqlBackend):
             if request.sort is Sort.NEWEST
             else ("popularity DESC, id DESC")
         )
-        sql_params: list[Any] = [*tier_params, *params, request.candidates + 1]
+        sql_params: list[Any] = [*cte_params, *tier_params, *union_params]
         head = (
-            "WITH c AS MATERIALIZED ("  # noqa: S608
+            f"WITH {ctes}, c AS MATERIALIZED ("  # noqa: S608
             f"SELECT c.id, c.doc_type, c.institution_id, c.region_code, c.category, c.kind, "
             f"c.language, c.year, c.facets, c.popularity, c.published_at, {tier} AS tier, "
-            f"row_number() OVER (ORDER BY {cand_order}) AS rn FROM ({inner}) c), "
+            f"row_number() OVER (ORDER BY {cand_order}) AS rn FROM ({union}) c), "
             "k AS (SELECT * FROM c WHERE rn <= %s) "
         )
         sql_params.append(request.candidates)

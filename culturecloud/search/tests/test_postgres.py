@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 
 from culturecloud.core import review
 from culturecloud.search import services
@@ -35,17 +35,38 @@ def test_tsvector_column_gin_index_and_statistics(db):
         assert "USING gin (tsv)" in cursor.fetchone()[0]
 
 
-def test_vector_weights_title_subject_body(tree, doc):
+def test_vector_weights_title_subject_body_and_tokens(tree, doc, extra_facet):
     """Search-mode words and single characters of title (A) and subject (B), words of the
-    body (C), one position each."""
+    body (C), one position each; then the filter and popularity tier tokens."""
     doc("京剧院", body="昆曲 表演 昆曲", subject="剪纸", object_id=1)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT tsv::text FROM search_searchdocument")
-        vector = cursor.fetchone()[0]
-    assert vector == (
-        "'京':4A '京剧':1A '京剧院':3A '剧':5A '剧院':2A '剪':8B '剪纸':7B '昆曲':10C "
-        "'纸':9B '表演':11C '院':6A"
+    doc(
+        "年画",
+        object_id=2,
+        institution=tree.county,
+        category="craft",
+        kind="image",
+        language="zh",
+        year=2024,
+        facets={"ich_category": ["传统美术"]},
+        popularity=300,
     )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tsv::text FROM search_searchdocument ORDER BY object_id")
+        first, second = (row[0] for row in cursor.fetchall())
+    assert first == (
+        "'~tinstitutions.article' '京':4A '京剧':1A '京剧院':3A '剧':5A '剧院':2A '剪':8B "
+        "'剪纸':7B '昆曲':10C '纸':9B '表演':11C '院':6A"
+    )
+    assert second == (
+        "'~ccraft' '~fich_category=传统美术' '~kimage' '~lzh' '~p16' '~p256' '~p64' '~r44' "
+        "'~r4401' '~r440117' '~tinstitutions.article' '~y2024' '年':2A '年画':1A '画':3A"
+    )
+    services.set_popularity(doc_type="institutions.article", object_id=2, popularity=20)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tsv::text FROM search_searchdocument WHERE object_id = '2'")
+        vector = cursor.fetchone()[0]
+    assert "'~p16'" in vector and "'~p64'" not in vector and "'~p256'" not in vector
+    assert "'年画':1A" in vector and "'~ccraft'" in vector
 
 
 def test_the_sql_aggregation_equals_the_python_one(tree, doc, extra_facet, settings):
@@ -92,19 +113,23 @@ def _sorted(facets: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[st
     return {k: sorted(v) for k, v in facets.items() if v}
 
 
-def test_rare_and_common_terms_use_different_plans(tree, doc):
-    """With statistics the planner reads the GIN index for a rare term and walks the
-    popularity index for a term in most documents (the bounded candidate scan)."""
-    backend = get_backend()
-    assert isinstance(backend, PostgresBackend)
+def test_tiers_read_the_most_viewed_matches_only(tree, doc):
+    """A common word is answered from the highest popularity tier that holds enough matches:
+    the tiers below it, and the unbounded scan, never run; the answer is the same as
+    ranking every match."""
+    from django.test.utils import CaptureQueriesContext
+
     from culturecloud.search.registry import Document
 
+    backend = get_backend()
+    assert isinstance(backend, PostgresBackend)
     docs = [
         Document(
             doc_type="institutions.article",
             object_id=i,
-            title=f"常见 词{i}" + (" 稀有" if i == 4321 else ""),
-            popularity=i % 1000,
+            title=f"常见 词{i}" + (" 稀有" if i % 997 == 0 else ""),
+            category="craft" if i % 2 else "music",
+            popularity=i,  # 0 … 19,999: the ~p4096 tier holds 15,904 documents
         )
         for i in range(20_000)
     ]
@@ -113,21 +138,38 @@ def test_rare_and_common_terms_use_different_plans(tree, doc):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_searchdocument")
 
-    def plan(q: str) -> str:
-        request = SearchRequest(q=q, terms=tuple(query_terms(q)), candidates=1000)
-        sql, params = backend._inner(request, with_tsv=False)
-        with transaction.atomic(), connection.cursor() as cursor:
-            # 20,000 rows are few enough for a sequential scan; at scale it is one of these two
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("EXPLAIN " + sql, [*params, 1001])
-            return "\n".join(r[0] for r in cursor.fetchall())
+    def explain(q: str, **kwargs: Any) -> tuple[Any, str]:
+        with CaptureQueriesContext(connection) as ctx:
+            results = search(q, **kwargs)
+        (sql,) = [x["sql"] for x in ctx.captured_queries if x["sql"].startswith("WITH t0")]
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql)
+            return results, "\n".join(r[0] for r in cursor.fetchall())
 
-    assert "search_doc_tsv" in plan("稀有")
-    assert "search_doc_popular" in plan("常见")
-    results = search("稀有")
-    assert [h.title for h in results.items] == ["常见 词4321 稀有"]
-    common = search("常见")
-    assert (common.total, common.total_is_capped) == (1000, True)
+    results, plan = explain("常见")
+    assert (results.total, results.total_is_capped) == (1000, True)
+    assert [h.title for h in results.items[:2]] == ["常见 词19999", "常见 词19998"]
+    assert cte_ran(plan) == [True, False, False, False, False, False, False]
+
+    # a rare word: every tier is too small, the last (unbounded) one answers
+    rare, plan = explain("稀有")
+    assert rare.total == 21 and not rare.total_is_capped
+    assert rare.items[0].title == "常见 词19940 稀有"
+    assert cte_ran(plan) == [True] * 7
+    # a filter is a token in the same GIN search
+    filtered, plan = explain("常见", sort="views", filters=Filters(category="music"))
+    assert [h.title for h in filtered.items[:2]] == ["常见 词19998", "常见 词19996"]
+    assert "'~cmusic'" in plan and cte_ran(plan)[:2] == [True, False]
+
+
+def cte_ran(plan: str) -> list[bool]:
+    """For each tier CTE t0, t1, … of an EXPLAIN ANALYZE: did it run?"""
+    lines = plan.splitlines()
+    return [
+        "never executed" not in lines[i + 1]
+        for i, line in enumerate(lines)
+        if line.strip().startswith("CTE t") and line.strip()[5:].isdigit()
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
