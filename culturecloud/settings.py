@@ -221,7 +221,12 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "culturecloud" / "static"]
 # Front-end libraries come from npm (package.json / package-lock.json) at install time.
 _NPM = BASE_DIR / "node_modules"
-for _prefix, _dir in [("vendor/htmx", _NPM / "htmx.org" / "dist")]:
+for _prefix, _dir in [
+    ("vendor/htmx", _NPM / "htmx.org" / "dist"),
+    ("vendor/hls", _NPM / "hls.js" / "dist"),
+    ("vendor/openseadragon", _NPM / "openseadragon" / "build" / "openseadragon"),
+    ("vendor/pdfjs", _NPM / "pdfjs-dist" / "legacy" / "build"),
+]:
     if _dir.is_dir():
         STATICFILES_DIRS.append((_prefix, _dir))  # type: ignore[arg-type]
 if DEBUG or TESTING:

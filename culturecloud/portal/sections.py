@@ -67,6 +67,7 @@ SECTIONS: tuple[Section, ...] = (
         # Translators: section name 数字资源
         label=_("Digital resources"),
         description=_("Watch, listen to, read and search the shared library of the arts."),
+        url_name="resources:index",
     ),
     Section(
         key="procurement",

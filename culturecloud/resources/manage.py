@@ -150,7 +150,7 @@ def resource_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_page(Perm.EDIT_CONTENT)
-def retry_media(request: HttpRequest, pk: int, asset: str) -> HttpResponse:
+def retry_media(request: HttpRequest, pk: int, asset: Any) -> HttpResponse:
     """Process a failed media file of the resource again (media.services.retry)."""
     resource = _scoped_resource(request, pk)
     ids = {str(resource.media_id)} if resource.media_id else set()
@@ -158,7 +158,7 @@ def retry_media(request: HttpRequest, pk: int, asset: str) -> HttpResponse:
         str(a)
         for a in ResourceImage.objects.filter(resource=resource).values_list("asset_id", flat=True)
     }
-    if asset not in ids:
+    if str(asset) not in ids:
         raise Http404
     target = MediaAsset.objects.select_related("institution").get(pk=asset)
     try:
