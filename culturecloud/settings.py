@@ -173,6 +173,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "culturecloud.accounts.tasks.purge_expired_codes",
         "schedule": crontab(minute="*/30"),
     },
+    "media-purge-expired-uploads": {
+        "task": "culturecloud.media.tasks.purge_expired_upload_sessions",
+        "schedule": crontab(minute="*/30"),
+    },
+    "media-resume-stalled-processing": {
+        "task": "culturecloud.media.tasks.resume_stalled_processing",
+        "schedule": crontab(minute="*/15"),
+    },
     "purge-erased-accounts": {
         "task": "culturecloud.accounts.tasks.finish_account_erasures",
         "schedule": crontab(hour=3, minute=17),
