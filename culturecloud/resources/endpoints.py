@@ -7,8 +7,6 @@ create, update, upload or attach media (through the media app), the review workf
 errors have the shape {"code", "message", "fields"}.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any
 
@@ -74,7 +72,7 @@ class Mapped:
         self.queryset = queryset
         self.fn = fn
 
-    def all(self) -> Mapped:
+    def all(self) -> "Mapped":
         return self
 
     def count(self) -> int:

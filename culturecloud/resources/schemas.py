@@ -1,7 +1,5 @@
 """Pydantic schemas of /api/v1/resources."""
 
-from __future__ import annotations
-
 import datetime as dt
 from enum import StrEnum
 from typing import Any

@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -191,7 +191,12 @@ def _detail_context(
     player = player_for(resource)
     jsonld = jsonld_for(resource, player, request.build_absolute_uri)
     can_edit = has_perm(request.user, Perm.EDIT_CONTENT, resource.institution)
+    try:
+        play_url = reverse("api:resources_play", kwargs={"resource_id": resource.pk})
+    except NoReverseMatch:  # the API is not mounted (counting plays is optional)
+        play_url = ""
     return {
+        "play_url": play_url if published else "",
         "resource": resource,
         "published": published,
         "player": player,

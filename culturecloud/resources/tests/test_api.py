@@ -160,7 +160,7 @@ def test_upload_through_the_media_app(
     assert response.json()["status"] == "draft"
     # the page now shows the viewer with the large rendition
     html = client.get(resource.get_absolute_url()).content.decode()
-    assert "data-deepzoom" in html and resource.media.renditions["large"]["path"] in html
+    assert "data-deepzoom" in html and resource.media.best_rendition("large")["path"] in html
 
 
 def test_mislabelled_corrupt_and_oversized_uploads(
@@ -169,14 +169,14 @@ def test_mislabelled_corrupt_and_oversized_uploads(
     resource = make_resource("海报", kind="image", category="fine_arts")
     client.force_login(editor)
     url = f"{API}/{resource.pk}/upload"
-    # a PDF named .jpg: mislabelled, refused before anything is stored
+    # a picture named .pdf: mislabelled, refused before anything is stored
     body = error_shape(
-        client.post(url, {"file": SimpleUploadedFile("photo.jpg", pdf_bytes())}),
+        client.post(url, {"file": SimpleUploadedFile("photo.pdf", image_bytes())}),
         400,
         "mislabelled_file",
         "file",
     )
-    assert "photo.jpg" in body["message"]
+    assert "photo.pdf" in body["message"]
     # a PDF named .pdf on an image resource: the wrong kind
     error_shape(
         client.post(url, {"file": SimpleUploadedFile("a.pdf", pdf_bytes())}),
