@@ -25,7 +25,9 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-BIN = ROOT / ".venv" / "bin"
+# The project's virtualenv; in a checkout without one (bench/run.py --clean-checkout links it),
+# the interpreter that runs this.
+BIN = ROOT / ".venv" / "bin" if (ROOT / ".venv" / "bin").is_dir() else Path(sys.executable).parent
 PYTHON = BIN / "python"
 VAR = ROOT / "var" / "bench"
 WRK_DIR = BENCH / "wrk"
@@ -405,5 +407,5 @@ def git_state() -> dict[str, Any]:
 
     return {
         "commit": git("rev-parse", "--short", "HEAD"),
-        "dirty": bool(git("status", "--porcelain")),
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
     }

@@ -32,6 +32,20 @@ def _rate(row: dict[str, Any]) -> str:
     return _n(row.get("req_per_s"))
 
 
+def _alone(row: dict[str, Any]) -> str:
+    if row.get("alone_ms") is not None:
+        return _n(row["alone_ms"], 1)
+    if row.get("state") == "too slow" and row.get("single_request_ms"):
+        return _n(row["single_request_ms"], 0)
+    return "—"
+
+
+def _queries(row: dict[str, Any]) -> str:
+    if row.get("queries") is None:
+        return "—"
+    return f"{row['queries']} ({row['db_ms']:.1f})"
+
+
 def _errors(row: dict[str, Any]) -> int:
     return sum(row.get("errors", {}).values())
 
@@ -48,12 +62,13 @@ def _state(row: dict[str, Any]) -> str:
 def endpoint_table(size: dict[str, Any]) -> list[str]:
     ceiling = size["ceiling"]
     lines = [
-        "| endpoint | path | req/s | share of ceiling | p50 ms | p95 ms | p99 ms | target |",
-        "|---|---|---:|---:|---:|---:|---:|:---:|",
+        "| endpoint | path | req/s | share of ceiling | p50 ms | p95 ms | p99 ms | target | "
+        "alone ms | queries (ms) |",
+        "|---|---|---:|---:|---:|---:|---:|:---:|---:|---:|",
         f"| **ceiling** (bare JSON view) | `/bench/ceiling` | **{_n(ceiling['req_per_s'])}** | "
         f"100 % | {_n(ceiling['runs'][0]['latency_ms']['p50'], 1)} | "
         f"{_n(ceiling['runs'][0]['latency_ms']['p95'], 1)} | "
-        f"{_n(ceiling['runs'][0]['latency_ms']['p99'], 1)} | |",
+        f"{_n(ceiling['runs'][0]['latency_ms']['p99'], 1)} | | | |",
     ]
     for row in size["endpoints"]:
         lat = row.get("latency_ms", {})
@@ -62,7 +77,7 @@ def endpoint_table(size: dict[str, Any]) -> list[str]:
             f"| {row['name']} | `{row.get('path', row['path_template'])}` | "
             f"{_rate(row)} | {_pct(row.get('ratio'))} | "
             f"{_n(lat.get('p50'), 1)} | {_n(lat.get('p95'), 1)} | {_n(lat.get('p99'), 1)} | "
-            f"{target}{_state(row)} |"
+            f"{target}{_state(row)} | {_alone(row)} | {_queries(row)} |"
         )
     return lines
 
@@ -167,6 +182,21 @@ def rush_table(rushes: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _decision() -> str:
+    found = sorted((ROOT / "docs" / "decisions").glob("*-app-server.md"))
+    return str(found[-1].relative_to(ROOT)) if found else "docs/decisions/ (app server)"
+
+
+def _command(result: dict[str, Any]) -> str:
+    args = result["command"].split()[1:]
+    if not args or args == ["--profile", "full"]:
+        return "make bench    # = .venv/bin/python bench/run.py --profile full"
+    rest = [a for a in args if a not in ("--profile", "full")]
+    if result["profile"] == "full":
+        return f"make bench BENCH_ARGS='{' '.join(rest)}'"
+    return ".venv/bin/python " + result["command"]
+
+
 def _machine(result: dict[str, Any]) -> str:
     m = result["machine"]
     return (
@@ -192,7 +222,7 @@ def render(result: dict[str, Any], source: Path | str) -> str:
         f"{result['seconds'] / 60:.0f} minutes, by",
         "",
         "```sh",
-        "make bench    # = .venv/bin/python bench/run.py --profile full",
+        _command(result),
         "```",
         "",
         f"Machine: {_machine(result)}. Server, PostgreSQL, Redis and wrk share the cores. "
@@ -238,7 +268,7 @@ def render(result: dict[str, Any], source: Path | str) -> str:
             "",
             "Same application, same settings, same wrk runs; one server session each. gunicorn "
             "sync workers close the connection after every answer (no keep-alive), gthread "
-            "workers keep it. Decision: docs/decisions/0013-app-server.md.",
+            f"workers keep it. Decision: {_decision()}.",
             "",
             *server_table(result["servers"]),
             "",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -111,6 +112,28 @@ def fixtures(env: dict[str, str]) -> dict[str, Any]:
         text=True,
     )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def profile(env: dict[str, str], rows: list[dict[str, Any]]) -> None:
+    """Adds alone_ms, queries and db_ms (bench/request_profile.py) to the measured rows."""
+    paths = {r["name"]: r["path"] for r in rows if r.get("state") == "measured"}
+    if not paths:
+        return
+    spec = h.VAR / "profile-paths.json"
+    spec.write_text(json.dumps(paths))
+    out = subprocess.run(  # noqa: S603
+        [str(h.PYTHON), str(h.BENCH / "request_profile.py"), "--json", str(spec)],
+        cwd=h.ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    for row in rows:
+        p = found.get(row["name"], {})
+        if p.get("status") == 200:
+            row.update(alone_ms=p["ms"], queries=p["queries"], db_ms=p["db_ms"])
 
 
 def resolve(path: str, values: dict[str, Any]) -> str | None:
@@ -282,6 +305,43 @@ def run_rush(name: str, out: Path, *, control: bool = False) -> dict[str, Any]:
     return result
 
 
+def run_in_clean_checkout(raw_args: list[str], *, out: Path | None, docs: Path) -> int:
+    """Run this same command in a fresh `git worktree` of HEAD (other work in progress in the
+    working tree cannot break or change the measurement), linking the virtualenv and
+    node_modules, with compiled messages; results and docs are written back here."""
+    tree = h.VAR / "checkout"
+
+    def git(*a: str) -> None:
+        subprocess.run(["git", *a], cwd=h.ROOT, check=True)  # noqa: S603, S607
+
+    if tree.exists():
+        git("worktree", "remove", "--force", str(tree))
+    git("worktree", "add", "--detach", str(tree), "HEAD")
+    try:
+        for name in (".venv", "node_modules"):
+            if (h.ROOT / name).exists():
+                (tree / name).symlink_to(h.ROOT / name)
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        subprocess.run(  # noqa: S603
+            [str(h.PYTHON), "manage.py", "compilemessages", "--ignore=.venv", "-v", "0"],
+            cwd=tree,
+            env={**env, "DJANGO_SETTINGS_MODULE": "culturecloud.settings"},
+            check=True,
+        )
+        args = [a for a in raw_args if a != "--clean-checkout"]
+        env["BENCH_COMMAND"] = " ".join(raw_args)
+        cmd = [str(h.PYTHON), str(tree / "bench" / "run.py"), *args]
+        cmd += ["--docs-file", str(docs)]
+        if out is None:
+            profile = "full"
+            if "--profile" in args:
+                profile = args[args.index("--profile") + 1]
+            cmd += ["--out", str(PROFILES[profile]["out"])]
+        return subprocess.run(cmd, cwd=tree, env=env).returncode  # noqa: S603
+    finally:
+        git("worktree", "remove", "--force", str(tree))
+
+
 # --- main ---------------------------------------------------------------------------------
 
 
@@ -294,17 +354,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", default="granian", choices=["granian", "gunicorn-sync"])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", help="comma-separated endpoint names (plus the ceiling)")
-    parser.add_argument("--no-compare", action="store_true")
+    parser.add_argument(
+        "--compare", action=argparse.BooleanOptionalAction, help="granian vs gunicorn"
+    )
     parser.add_argument("--no-rush", action="store_true")
     parser.add_argument("--rush", help="comma-separated scenarios instead of the profile's")
     parser.add_argument("--fresh", action="store_true", help="rebuild the scratch databases")
     parser.add_argument("--out", type=Path, help="directory of the result JSON")
     parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None)
     parser.add_argument("--docs-from", type=Path, help="only rewrite the tables from a result")
+    parser.add_argument("--docs-file", type=Path, default=report.DOC, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--clean-checkout",
+        action="store_true",
+        help="measure a clean checkout of HEAD (a git worktree under var/bench/), not the "
+        "working tree; results and docs still go to this tree",
+    )
     args = parser.parse_args(argv)
+    raw_args = list(argv if argv is not None else sys.argv[1:])
+    if args.clean_checkout:
+        return run_in_clean_checkout(raw_args, out=args.out, docs=args.docs_file)
 
     if args.docs_from:
-        report.update_docs(json.loads(args.docs_from.read_text()), args.docs_from)
+        report.update_docs(json.loads(args.docs_from.read_text()), args.docs_from, args.docs_file)
         return 0
 
     cfg = dict(PROFILES[args.profile])
@@ -316,8 +388,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown sizes {sorted(unknown)}")
     if args.duration:
         cfg["duration"] = cfg["compare_duration"] = args.duration
-    if args.no_compare:
-        cfg["compare"] = False
+    if args.compare is not None:
+        cfg["compare"] = args.compare
     if args.rush:
         cfg["rush"] = [s.strip() for s in args.rush.split(",") if s.strip()]
     if args.no_rush:
@@ -335,7 +407,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     result: dict[str, Any] = {
         "profile": args.profile,
-        "command": " ".join(["bench/run.py", *(argv if argv is not None else sys.argv[1:])]),
+        "command": " ".join(["bench/run.py", *os.environ.get("BENCH_COMMAND", "").split()])
+        if os.environ.get("BENCH_COMMAND")
+        else " ".join(["bench/run.py", *raw_args]),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "machine": h.machine(),
         "git": h.git_state(),
@@ -365,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
             first_values = values
         h.log(f"size {label}: {spec.label}, wrk -c{cfg['connections']} -d{cfg['duration']:g}s")
         session = endpoint_session(spec, env, endpoints, values, cfg, cfg["duration"])
+        h.log("profile: each measured endpoint alone, in-process")
+        profile(env, session["endpoints"])
         result["sizes"].append({"size": label, "rows": SIZES[label], **info, **session})
 
     if cfg["compare"] and first_env is not None:
@@ -382,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     h.log(f"results: {path.relative_to(h.ROOT) if path.is_relative_to(h.ROOT) else path}")
     print(report.summary(result))
     if cfg["docs"]:
-        report.update_docs(result, path)
+        report.update_docs(result, path, args.docs_file)
         h.log("docs/performance.md: tables rewritten")
     failed = [r["scenario"] for r in result["rush"] if not r["control"] and not r["ok"]]
     failed += [f"{r['scenario']} control" for r in result["rush"] if r["control"] and r["ok"]]
