@@ -93,7 +93,9 @@ def test_image_set_viewer_gets_every_image_in_order(client, published, ready_ass
     first, second = ready_asset("image"), ready_asset("image")
     resource = published("组图", kind="image_set", images=[second.pk, first.pk])
     html = client.get(resource.get_absolute_url()).content.decode()
-    raw = re.search(r'data-images="([^"]*)"', html).group(1)
+    match = re.search(r'data-images="([^"]*)"', html)
+    assert match is not None
+    raw = match.group(1)
     images = json.loads(raw.replace("&quot;", '"'))
     assert [i["url"] for i in images] == [
         f"/media/media/{second.pk}/run/image/large.jpg",
@@ -280,6 +282,7 @@ def test_browse_and_detail_query_counts(client, published, ready_asset, django_a
     with django_assert_num_queries(10):
         assert client.get(index).status_code == 200
     resource = Resource.objects.filter(kind="video").first()
+    assert resource is not None
     # resource + tags + inheritors + images + comments + collections, and the first view's
     # UPDATE with F() + the view count pushed to the search index (read, update)
     with django_assert_num_queries(9):

@@ -275,9 +275,9 @@ def test_comments_are_rate_limited_and_need_a_user(published, make_user):
     assert resource.comments.count() == services.COMMENT_RATE[0]
     from django.contrib.auth.models import AnonymousUser
 
-    with pytest.raises(PermissionDenied) as exc:
+    with pytest.raises(PermissionDenied) as denied:
         services.post_comment(user=AnonymousUser(), resource=resource, body="匿名")
-    assert exc.value.status == 401
+    assert denied.value.status == 401
     with pytest.raises(ServiceError) as exc:
         services.post_comment(user=make_user(), resource=resource, body="<script>x</script>")
     assert exc.value.code == "required"
