@@ -91,6 +91,23 @@ e2e: install messages
 		--no-install-recommends chromium fonts-noto-cjk; }
 	env -u DATABASE_URL -u REDIS_URL -u CULTURECLOUD_TESTING $(VENV)/bin/pytest -q e2e $(PYTEST_ARGS)
 
+# API fuzzing (fuzz/run.py, see fuzz/README.md): schemathesis against /api/v1/openapi.json of a
+# live server on the demo data, anonymous and with bearer tokens; fails on any 5xx and on any
+# answer whose status, content type or body breaks the OpenAPI document. FUZZ_ARGS passes
+# options, e.g. FUZZ_ARGS="--max-examples 100 --seed 7".
+.PHONY: fuzz
+fuzz: install
+	env -u DATABASE_URL -u REDIS_URL -u CULTURECLOUD_TESTING $(PY) fuzz/run.py $(FUZZ_ARGS)
+
+# Known vulnerabilities of every pinned package (constraints.txt), by pip-audit against PyPI's
+# advisory data (https://pypi.org/pypi/<name>/<version>/json). Fails when that API can't be
+# reached, rather than passing without having audited anything.
+.PHONY: audit
+audit: install
+	@$(PY) -c 'import urllib.request; urllib.request.urlopen("https://pypi.org/pypi/pip/24.0/json", timeout=30)' 2>/dev/null || { \
+		echo "audit: PyPI's vulnerability API (https://pypi.org/pypi/<name>/<version>/json) is not reachable from this machine; nothing was audited." >&2; exit 2; }
+	$(VENV)/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip --strict --progress-spinner off
+
 # Benchmarks (bench/README.md, docs/performance.md): the production server (granian, DEBUG=0,
 # bench/settings_bench.py) on scratch PostgreSQL databases cc_bench_* and Redis db 12 on
 # 127.0.0.1, loaded with wrk (Debian package, installed with apt-get when missing).
