@@ -77,6 +77,33 @@
     return { type: "image", url: item.url, buildPyramid: false };
   }
 
+  function makeViewer(stage, box, items) {
+    // OpenSeadragon appends an inline <style> to <head> (no focus outline on touch
+    // screens); CSP style-src 'self' blocks it and reports a violation, so it is not
+    // appended while the viewer is made: resources.css carries the same rule.
+    var head = document.head;
+    head.appendChild = function (node) {
+      if (node && node.nodeName === "STYLE" && node.hasAttribute("data-openseadragon-mobile-css")) {
+        return node;
+      }
+      return Node.prototype.appendChild.call(head, node);
+    };
+    try {
+      return window.OpenSeadragon({
+        element: stage,
+        prefixUrl: box.getAttribute("data-prefix-url"),
+        tileSources: items.map(tileSource),
+        sequenceMode: items.length > 1,
+        showReferenceStrip: items.length > 1,
+        showNavigator: true,
+        crossOriginPolicy: false,
+        gestureSettingsMouse: { clickToZoom: false },
+      });
+    } finally {
+      delete head.appendChild;
+    }
+  }
+
   function setupDeepZoom(box) {
     if (!window.OpenSeadragon) return;
     var items = [];
@@ -96,19 +123,11 @@
     if (!items.length) return;
     var stage = box.querySelector("[data-role=stage]");
     if (!stage) return;
-    var viewer = window.OpenSeadragon({
-      element: stage,
-      prefixUrl: box.getAttribute("data-prefix-url"),
-      tileSources: items.map(tileSource),
-      sequenceMode: items.length > 1,
-      showReferenceStrip: items.length > 1,
-      showNavigator: true,
-      crossOriginPolicy: false,
-      gestureSettingsMouse: { clickToZoom: false },
-    });
+    // the stage gets its height (and the fallback image goes) before the viewer measures it
     box.classList.add("is-zoomable");
     var fallback = box.querySelector("[data-role=fallback]");
     if (fallback) fallback.hidden = true;
+    var viewer = makeViewer(stage, box, items);
     var caption = box.querySelector("[data-role=caption]");
     if (caption) {
       var show = function (index) {
