@@ -74,9 +74,15 @@ def run(name: str, *, requests: int | None = None, local_cache: bool = False) ->
 
     # Django in this process, configured exactly like the servers, for setup() and check().
     os.environ.update(env)
+    tz = os.environ.get("TZ")
     import django
 
     django.setup()
+    if tz is None:  # Django sets TZ to TIME_ZONE; keep the log lines in the machine's time
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = tz
+    time.tzset()
     ctx = {"total": total, "connections": connections, "servers": servers_n, "env": env}
     state: dict[str, Any] = scenario.setup(ctx)
 
