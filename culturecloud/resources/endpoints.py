@@ -38,23 +38,23 @@ from .models import (
 )
 from .presentation import player_for, thumbnail_url
 from .schemas import (
-    BrowseFilter,
-    CollectionDetail,
-    CollectionOut,
-    CommentIn,
-    CommentOut,
-    CountOut,
-    FavoriteOut,
-    MediaAttachIn,
+    ResourceCollectionDetail,
+    ResourceCollectionOut,
+    ResourceCommentIn,
+    ResourceCommentOut,
     ResourceDetail,
+    ResourceFavoriteOut,
+    ResourceFilter,
     ResourceIn,
+    ResourceMediaIn,
     ResourcePatch,
+    ResourcePlayOut,
+    ResourceReviewIn,
+    ResourceSearchFilter,
+    ResourceStaffFilter,
     ResourceSummary,
-    ReviewIn,
-    SearchFilter,
-    StaffFilter,
+    ResourceVocabularies,
     StaffResourceOut,
-    Vocabularies,
 )
 
 router = Router(tags=["resources"])
@@ -215,7 +215,7 @@ def _institution(code: str) -> Institution:
 @router.get("", response=list[ResourceSummary], auth=None, summary="List resources")
 @paginate
 def list_resources(
-    request: HttpRequest, response: HttpResponse, filters: Query[BrowseFilter]
+    request: HttpRequest, response: HttpResponse, filters: Query[ResourceFilter]
 ) -> Any:
     """Published resources, newest first (or sort=views|year), filtered by art category,
     intangible heritage category, kind, region (its subtree), institution (its subtree),
@@ -227,7 +227,7 @@ def list_resources(
 
 @router.get("/search", response=SearchOut, auth=None, summary="Search resources")
 def search_resources(
-    request: HttpRequest, response: HttpResponse, filters: Query[SearchFilter]
+    request: HttpRequest, response: HttpResponse, filters: Query[ResourceSearchFilter]
 ) -> Any:
     """Chinese full-text search over published resources through the search app, with the
     same filters as the list; facets: kind, category, ich_category, year, region,
@@ -240,7 +240,9 @@ def search_resources(
     return results_payload(results)
 
 
-@router.get("/vocabularies", response=Vocabularies, auth=None, summary="Controlled vocabularies")
+@router.get(
+    "/vocabularies", response=ResourceVocabularies, auth=None, summary="Controlled vocabularies"
+)
 def vocabularies(request: HttpRequest, response: HttpResponse) -> Any:
     public(response, max_age=3600)
 
@@ -268,7 +270,7 @@ def collection_payload(item: Collection) -> dict[str, Any]:
     }
 
 
-@router.get("/collections", response=list[CollectionOut], auth=None, summary="Collections")
+@router.get("/collections", response=list[ResourceCollectionOut], auth=None, summary="Collections")
 @paginate
 def list_collections(request: HttpRequest, response: HttpResponse) -> Any:
     public(response)
@@ -276,7 +278,10 @@ def list_collections(request: HttpRequest, response: HttpResponse) -> Any:
 
 
 @router.get(
-    "/collections/{collection_id}", response=CollectionDetail, auth=None, summary="Collection"
+    "/collections/{collection_id}",
+    response=ResourceCollectionDetail,
+    auth=None,
+    summary="Collection",
 )
 def get_collection(request: HttpRequest, response: HttpResponse, collection_id: int) -> Any:
     public(response)
@@ -298,7 +303,7 @@ def get_collection(request: HttpRequest, response: HttpResponse, collection_id: 
 
 @router.get("/staff", response=list[StaffResourceOut], summary="Staff: resources in scope")
 @paginate
-def staff_list(request: HttpRequest, filters: Query[StaffFilter]) -> Any:
+def staff_list(request: HttpRequest, filters: Query[ResourceStaffFilter]) -> Any:
     qs = services.staff_resources(user_of(request))
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -355,7 +360,7 @@ def upload_media(request: HttpRequest, resource_id: int, file: File[UploadedFile
 
 
 @router.put("/{resource_id}/media", response=StaffResourceOut, summary="Staff: attach media")
-def attach_media(request: HttpRequest, resource_id: int, payload: MediaAttachIn) -> Any:
+def attach_media(request: HttpRequest, resource_id: int, payload: ResourceMediaIn) -> Any:
     """Attach a media file uploaded through /api/v1/media (for example a resumable upload),
     or remove it with null."""
     resource = _staff_resource(request, resource_id)
@@ -370,7 +375,7 @@ def attach_media(request: HttpRequest, resource_id: int, payload: MediaAttachIn)
     response=StaffResourceOut,
     summary="Staff: submit, approve (publish), reject, unpublish, withdraw, reopen",
 )
-def review_resource(request: HttpRequest, resource_id: int, payload: ReviewIn) -> Any:
+def review_resource(request: HttpRequest, resource_id: int, payload: ResourceReviewIn) -> Any:
     """The review workflow of core.review: an editor submits, a reviewer of the institution
     or above approves (the resource is published and indexed for search) or rejects with a
     reason; unpublish takes it down again."""
@@ -385,7 +390,7 @@ def review_resource(request: HttpRequest, resource_id: int, payload: ReviewIn) -
 
 @router.post(
     "/{resource_id}/play",
-    response=CountOut,
+    response=ResourcePlayOut,
     auth=None,
     url_name="resources_play",
     summary="Count a play",
@@ -402,14 +407,16 @@ def _favorite_state(request: HttpRequest, resource: Resource) -> dict[str, Any]:
     return {"favorite": services.is_favorite(user_of(request), resource), "favorites": count}
 
 
-@router.post("/{resource_id}/favorite", response=FavoriteOut, summary="Add to my favorites")
+@router.post("/{resource_id}/favorite", response=ResourceFavoriteOut, summary="Add to my favorites")
 def add_favorite(request: HttpRequest, resource_id: int) -> Any:
     resource = _public_resource(resource_id)
     services.add_favorite(user=user_of(request), resource=resource)
     return _favorite_state(request, resource)
 
 
-@router.delete("/{resource_id}/favorite", response=FavoriteOut, summary="Remove from favorites")
+@router.delete(
+    "/{resource_id}/favorite", response=ResourceFavoriteOut, summary="Remove from favorites"
+)
 def remove_favorite(request: HttpRequest, resource_id: int) -> Any:
     resource = _public_resource(resource_id)
     services.remove_favorite(user=user_of(request), resource=resource)
@@ -427,7 +434,10 @@ def comment_payload(comment: Comment) -> dict[str, Any]:
 
 
 @router.get(
-    "/{resource_id}/comments", response=list[CommentOut], auth=None, summary="Approved comments"
+    "/{resource_id}/comments",
+    response=list[ResourceCommentOut],
+    auth=None,
+    summary="Approved comments",
 )
 @paginate
 def list_comments(request: HttpRequest, response: HttpResponse, resource_id: int) -> Any:
@@ -438,10 +448,10 @@ def list_comments(request: HttpRequest, response: HttpResponse, resource_id: int
 
 @router.post(
     "/{resource_id}/comments",
-    response={201: CommentOut},
+    response={201: ResourceCommentOut},
     summary="Comment (shown after moderation)",
 )
-def post_comment(request: HttpRequest, resource_id: int, payload: CommentIn) -> Any:
+def post_comment(request: HttpRequest, resource_id: int, payload: ResourceCommentIn) -> Any:
     resource = _public_resource(resource_id)
     comment = services.post_comment(user=user_of(request), resource=resource, body=payload.body)
     return Status(201, comment_payload(comment))

@@ -6,23 +6,20 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from culturecloud.core.schemas import InstitutionRef
 
-class InstitutionRef(Schema):
+
+class ResourceRegionRef(Schema):
     code: str
     name: str
 
 
-class RegionRef(Schema):
-    code: str
-    name: str
-
-
-class Choice(Schema):
+class VocabularyChoice(Schema):
     value: str
     label: str
 
 
-class ProjectRef(Schema):
+class HeritageProjectRef(Schema):
     id: int
     name: str
     code: str
@@ -30,14 +27,14 @@ class ProjectRef(Schema):
     ich_category: str
 
 
-class InheritorRef(Schema):
+class HeritageInheritorRef(Schema):
     id: int
     name: str
     level: str
     project_id: int
 
 
-class MediaOut(Schema):
+class ResourceMediaOut(Schema):
     """The playable form of the resource's media (what the page's player uses)."""
 
     state: str = Field(description="none, processing, failed or ready")
@@ -60,7 +57,7 @@ class ResourceSummary(Schema):
     ich_category: str
     year: int | None
     institution: InstitutionRef
-    region: RegionRef | None
+    region: ResourceRegionRef | None
     thumbnail: str
     url: str
     published_at: dt.datetime | None
@@ -89,9 +86,9 @@ class ResourceDetail(ResourceSummary):
     rights_statement: str
     audience: str
     tags: list[str]
-    heritage_project: ProjectRef | None
-    inheritors: list[InheritorRef]
-    media: MediaOut
+    heritage_project: HeritageProjectRef | None
+    inheritors: list[HeritageInheritorRef]
+    media: ResourceMediaOut
 
 
 class StaffResourceOut(ResourceDetail):
@@ -161,7 +158,7 @@ class ResourcePatch(Schema):
     images: list[str] | None = Field(None, max_length=500)
 
 
-class BrowseFilter(Schema):
+class ResourceFilter(Schema):
     category: str = Field("", max_length=64)
     ich_category: str = Field("", max_length=64)
     kind: str = Field("", max_length=32)
@@ -174,18 +171,18 @@ class BrowseFilter(Schema):
     sort: str = Field("newest", max_length=16, description="newest, views or year")
 
 
-class SearchFilter(BrowseFilter):
+class ResourceSearchFilter(ResourceFilter):
     q: str = Field("", max_length=100)
     page: int = Field(1, ge=1, le=1000)
     page_size: int = Field(20, ge=1, le=100)
 
 
-class StaffFilter(Schema):
+class ResourceStaffFilter(Schema):
     status: str = Field("", max_length=16)
     institution: str = Field("", max_length=64)
 
 
-class ReviewAction(StrEnum):
+class ResourceReviewAction(StrEnum):
     SUBMIT = "submit"
     WITHDRAW = "withdraw"
     REOPEN = "reopen"
@@ -194,29 +191,29 @@ class ReviewAction(StrEnum):
     UNPUBLISH = "unpublish"
 
 
-class ReviewIn(Schema):
-    action: ReviewAction
+class ResourceReviewIn(Schema):
+    action: ResourceReviewAction
     reason: str = Field("", max_length=2000)
 
 
-class MediaAttachIn(Schema):
+class ResourceMediaIn(Schema):
     media: str | None = Field(None, max_length=64, description="Asset id; null removes it.")
 
 
-class FavoriteOut(Schema):
+class ResourceFavoriteOut(Schema):
     favorite: bool
     favorites: int
 
 
-class CountOut(Schema):
+class ResourcePlayOut(Schema):
     counted: bool
 
 
-class CommentIn(Schema):
+class ResourceCommentIn(Schema):
     body: str = Field(max_length=5000)
 
 
-class CommentOut(Schema):
+class ResourceCommentOut(Schema):
     id: int
     author: str
     body: str
@@ -224,7 +221,7 @@ class CommentOut(Schema):
     created_at: dt.datetime
 
 
-class CollectionOut(Schema):
+class ResourceCollectionOut(Schema):
     id: int
     title: str
     description: str
@@ -233,14 +230,14 @@ class CollectionOut(Schema):
     published_at: dt.datetime | None
 
 
-class CollectionDetail(CollectionOut):
+class ResourceCollectionDetail(ResourceCollectionOut):
     resources: list[ResourceSummary]
 
 
-class Vocabularies(Schema):
-    kinds: list[Choice]
-    categories: list[Choice]
-    ich_categories: list[Choice]
-    rights: list[Choice]
-    audiences: list[Choice]
-    heritage_levels: list[Choice]
+class ResourceVocabularies(Schema):
+    kinds: list[VocabularyChoice]
+    categories: list[VocabularyChoice]
+    ich_categories: list[VocabularyChoice]
+    rights: list[VocabularyChoice]
+    audiences: list[VocabularyChoice]
+    heritage_levels: list[VocabularyChoice]
