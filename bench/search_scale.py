@@ -234,8 +234,20 @@ def percentile(values: list[float], p: float) -> float:
     return round(ordered[index], 2)
 
 
+def baseline(runs: int = 200) -> dict:
+    """One primary-key read through the ORM: what the machine gives any query right now
+    (the other helpers share the 2 cores), to read the search times against."""
+    first = SearchDocument.objects.order_by("pk").values_list("pk", flat=True).first()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        SearchDocument.objects.filter(pk=first).values_list("title", flat=True).first()
+        times.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}
+
+
 def measure(mix: dict[str, list[dict]], repeat: int) -> dict:
-    result: dict[str, dict] = {}
+    result: dict[str, dict] = {"baseline_pk_read": baseline()}
     everything: list[float] = []
     for name, specs in mix.items():
         times: list[float] = []
@@ -259,6 +271,7 @@ def measure(mix: dict[str, list[dict]], repeat: int) -> dict:
         }
         row = result[name]
         log(f"  {name:9s} p50 {row['p50_ms']:7.2f} ms  p95 {row['p95_ms']:7.2f} ms")
+    result["baseline_pk_read_after"] = baseline()
     result["all"] = {
         "runs": len(everything),
         "p50_ms": percentile(everything, 50),

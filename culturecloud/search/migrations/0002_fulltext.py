@@ -1,8 +1,7 @@
 """The full-text part of the index, per database vendor (see culturecloud.search.backends).
 
-PostgreSQL: a `tsv` column (weights A/B/C) with a GIN index; its statistics target is
-raised so the planner knows which terms are common (popularity-ordered scan) and which are
-rare (GIN bitmap scan). SQLite: an FTS5 table under the documents' ids, emptied by a trigger
+PostgreSQL: a `tsv` column (weights A/B/C, filter and popularity tokens) with a GIN index.
+SQLite: an FTS5 table under the documents' ids, emptied by a trigger
 when a document row is deleted.
 """
 
@@ -11,7 +10,6 @@ from django.db import migrations
 POSTGRES_FORWARD = [
     "ALTER TABLE search_searchdocument ADD COLUMN tsv tsvector NOT NULL DEFAULT ''::tsvector",
     "CREATE INDEX search_doc_tsv ON search_searchdocument USING gin (tsv)",
-    "ALTER TABLE search_searchdocument ALTER COLUMN tsv SET STATISTICS 10000",
 ]
 POSTGRES_BACKWARD = [
     "DROP INDEX IF EXISTS search_doc_tsv",
