@@ -355,3 +355,25 @@ def test_collections_pages(client, tree, editor, reviewer, published):
 def test_home_links_the_library(client, db):
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'href="/resources/"' in html
+
+
+def test_media_signals_refresh_the_page_and_the_index(
+    client, published, ready_asset, django_capture_on_commit_callbacks
+):
+    from culturecloud.media import signals
+    from culturecloud.media.services import _send
+
+    pending = ready_asset("image", status=AssetStatus.PROCESSING)
+    resource = published("待处理", kind="image", media=pending.pk)
+    doc = SearchDocument.objects.get(doc_type="resources.resource", object_id=str(resource.pk))
+    assert doc.image == ""
+    before = Resource.objects.get(pk=resource.pk).updated_at
+    done = ready_asset("image")  # what processing leaves behind, copied onto the asset
+    pending.status, pending.renditions = AssetStatus.READY, done.renditions
+    pending.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(signals.asset_ready, pending)
+    doc.refresh_from_db()
+    assert doc.image.endswith("/image/thumbnail.jpg")
+    assert Resource.objects.get(pk=resource.pk).updated_at > before
+    assert "data-deepzoom" in client.get(resource.get_absolute_url()).content.decode()
