@@ -326,3 +326,17 @@ def test_reviewer_role_matrix_for_publishing(tree, make_user, make_resource, edi
     resource.refresh_from_db()
     assert resource.status == ReviewStatus.PUBLISHED
     assert AuditEntry.objects.filter(action="resources.resource.approved").exists()
+
+
+def test_resources_follow_an_institution_merge(tree, make_user, make_resource, staff):
+    from culturecloud.institutions.services import merge_institutions
+
+    resource = make_resource(
+        "增城资源", actor=staff["sibling_editor"], institution=tree.sibling_county
+    )
+    admin = make_user(role=Role.ADMIN, institution=tree.city)
+    merge_institutions(actor=admin, source=tree.sibling_county, target=tree.county)
+    resource.refresh_from_db()
+    tree.county.refresh_from_db()
+    assert resource.institution_id == tree.county.pk
+    assert resource.institution_path == tree.county.path
