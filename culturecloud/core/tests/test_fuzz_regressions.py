@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -22,7 +23,7 @@ from culturecloud.institutions.models import Role
 ERROR_KEYS = {"code", "message", "fields"}
 
 
-def bearer(user) -> dict[str, str]:
+def bearer(user) -> dict[str, Any]:
     _token, raw = issue_api_token(user=user, name="fuzz regression")
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
@@ -116,9 +117,9 @@ def test_page_size_is_still_cut_to_the_maximum(tree, make_user, settings):
 # --- OpenAPI components: two schema classes of one name overwrote each other ------------
 
 
-def api_models() -> list[type]:
+def api_models() -> list[Any]:
     """Every pydantic model an operation of the API takes or answers with."""
-    models: list[type] = []
+    models: list[Any] = []
     for _prefix, router in api._routers:
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
