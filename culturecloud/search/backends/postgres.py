@@ -8,15 +8,15 @@ Besides the words, each vector carries tokens that cannot come from text (they s
 with "~"), so that filters and the candidate bound are answered inside the GIN index:
 - filter tokens: ~t<type>, ~r<region prefix> (2, 4 and 6 digits), ~c<category>,
   ~k<kind>, ~l<language>, ~y<year>, ~f<facet>=<value>;
-- popularity tiers: ~p16 … ~p16384 on every document with at least that many views.
+- popularity tiers: ~p8, ~p16, … ~p8192 on every document with at least that many views.
 
 A query never ranks every match. It wants the `candidates + 1` most viewed matches; it
-asks first among the documents of the highest tier ("q & '~p16384'"), then the next, and
+asks first among the documents of the highest tier ("q & '~p8192'"), then the next, and
 so on, in one statement (each tier is a CTE that runs only if the ones before it found too
 few). A tier that answers with enough rows holds exactly the most viewed matches, so each
 query reads about a thousand to a few thousand rows whether its words are in ten documents
 or in half of them (BENCHMARKS.md: ranking all matches of a common word took 481 ms).
-"Newest" does the same with publication windows (7 days, 30 days, …, everything).
+"Newest" does the same with publication windows (3 days, 7, 15, 30, …, 960, everything).
 Only the candidates are then checked for title / subject hits, counted and faceted.
 """
 
@@ -103,11 +103,12 @@ def tsquery_literal(terms: Sequence[QueryTerm], weights: str = "", operator: str
 
 
 # A document with at least this many views carries the token ~p<n>; queries ask the
-# highest tier first. The ratio between tiers bounds the rows a query reads (~4–5 × 1,000).
-POPULARITY_TIERS = (16, 64, 256, 1024, 4096, 16384)
+# highest tier first. The ratio between tiers (×2) bounds the rows a query reads: the tier
+# that answers holds at most about twice the rows it needs, the ones above it as many again.
+POPULARITY_TIERS = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
 POPULARITY_TOKENS = [f"~p{n}" for n in POPULARITY_TIERS]
 # Publication windows for "newest", in days, most recent first (then everything).
-NEWEST_WINDOWS = (7, 30, 180, 730)
+NEWEST_WINDOWS = (3, 7, 15, 30, 60, 120, 240, 480, 960)
 
 
 def popularity_tokens(popularity: int) -> list[str]:

@@ -13,7 +13,7 @@ from culturecloud.core import review
 from culturecloud.search import services
 from culturecloud.search.backends import get_backend
 from culturecloud.search.backends.base import SqlBackend
-from culturecloud.search.backends.postgres import PostgresBackend
+from culturecloud.search.backends.postgres import POPULARITY_TIERS, PostgresBackend
 from culturecloud.search.models import SearchDocument
 from culturecloud.search.query import candidate_limit, search
 from culturecloud.search.segmentation import query_terms
@@ -58,14 +58,15 @@ def test_vector_weights_title_subject_body_and_tokens(tree, doc, extra_facet):
         "'剪纸':7B '昆曲':10C '纸':9B '表演':11C '院':6A"
     )
     assert second == (
-        "'~ccraft' '~fich_category=传统美术' '~kimage' '~lzh' '~p16' '~p256' '~p64' '~r44' "
-        "'~r4401' '~r440117' '~tinstitutions.article' '~y2024' '年':2A '年画':1A '画':3A"
+        "'~ccraft' '~fich_category=传统美术' '~kimage' '~lzh' '~p128' '~p16' '~p256' '~p32' "
+        "'~p64' '~p8' '~r44' '~r4401' '~r440117' '~tinstitutions.article' '~y2024' '年':2A "
+        "'年画':1A '画':3A"
     )
     services.set_popularity(doc_type="institutions.article", object_id=2, popularity=20)
     with connection.cursor() as cursor:
         cursor.execute("SELECT tsv::text FROM search_searchdocument WHERE object_id = '2'")
         vector = cursor.fetchone()[0]
-    assert "'~p16'" in vector and "'~p64'" not in vector and "'~p256'" not in vector
+    assert "'~p16'" in vector and "'~p32'" not in vector and "'~p256'" not in vector
     assert "'年画':1A" in vector and "'~ccraft'" in vector
 
 
@@ -129,7 +130,7 @@ def test_tiers_read_the_most_viewed_matches_only(tree, doc):
             object_id=i,
             title=f"常见 词{i}" + (" 稀有" if i % 997 == 0 else ""),
             category="craft" if i % 2 else "music",
-            popularity=i,  # 0 … 19,999: the ~p4096 tier holds 15,904 documents
+            popularity=i,  # 0 … 19,999: the highest tier (~p8192) holds 11,808 documents
         )
         for i in range(20_000)
     ]
@@ -149,13 +150,14 @@ def test_tiers_read_the_most_viewed_matches_only(tree, doc):
     results, plan = explain("常见")
     assert (results.total, results.total_is_capped) == (1000, True)
     assert [h.title for h in results.items[:2]] == ["常见 词19999", "常见 词19998"]
-    assert cte_ran(plan) == [True, False, False, False, False, False, False]
+    tiers = len(POPULARITY_TIERS) + 1
+    assert cte_ran(plan) == [True] + [False] * (tiers - 1)
 
     # a rare word: every tier is too small, the last (unbounded) one answers
     rare, plan = explain("稀有")
     assert rare.total == 21 and not rare.total_is_capped
     assert rare.items[0].title == "常见 词19940 稀有"
-    assert cte_ran(plan) == [True] * 7
+    assert cte_ran(plan) == [True] * tiers
     # a filter is a token in the same GIN search
     filtered, plan = explain("常见", sort="views", filters=Filters(category="music"))
     assert [h.title for h in filtered.items[:2]] == ["常见 词19998", "常见 词19996"]
