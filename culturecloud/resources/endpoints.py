@@ -455,3 +455,200 @@ def post_comment(request: HttpRequest, resource_id: int, payload: ResourceCommen
     resource = _public_resource(resource_id)
     comment = services.post_comment(user=user_of(request), resource=resource, body=payload.body)
     return Status(201, comment_payload(comment))
+
+
+# --- intangible heritage (projects 非遗项目, inheritors 传承人) ------------------------------
+
+from culturecloud.resources.models import HeritageProject, Inheritor  # noqa: E402
+from culturecloud.resources.schemas import (  # noqa: E402
+    HeritageFilter,
+    HeritageInheritorIn,
+    HeritageInheritorOut,
+    HeritageProjectDetailOut,
+    HeritageProjectIn,
+    HeritageProjectOut,
+)
+
+
+def _region_ref(region: Any) -> dict[str, str] | None:
+    return {"code": region.code, "name": region.name} if region is not None else None
+
+
+def project_payload(project: HeritageProject) -> dict[str, Any]:
+    inst = project.institution
+    return {
+        "id": project.pk,
+        "name": project.name,
+        "code": project.code,
+        "ich_category": project.ich_category,
+        "level": project.level,
+        "region": _region_ref(project.region if project.region_id else None),
+        "description": project.description,
+        "institution": {"code": inst.code, "name": inst.name},
+        "url": project.get_absolute_url(),
+    }
+
+
+def inheritor_payload(person: Inheritor) -> dict[str, Any]:
+    project = person.project
+    return {
+        "id": person.pk,
+        "name": person.name,
+        "level": person.level,
+        "region": _region_ref(person.region if person.region_id else None),
+        "bio": person.bio,
+        "project": {
+            "id": project.pk,
+            "name": project.name,
+            "code": project.code,
+            "level": project.level,
+            "ich_category": project.ich_category,
+        },
+    }
+
+
+def _project_detail(project: HeritageProject) -> dict[str, Any]:
+    people = project.inheritors.select_related("region", "project").order_by("name", "pk")
+    return {
+        **project_payload(project),
+        "inheritors": [inheritor_payload(p) for p in people],
+        "resources": services.public_resources().filter(heritage_project=project).count(),
+    }
+
+
+def _any_project(project_id: int) -> HeritageProject:
+    project = HeritageProject.objects.select_related("institution", "region").filter(pk=project_id)
+    found = project.first()
+    if found is None:
+        message = _("No such heritage project.")
+        raise NotFound(message, code="unknown_heritage_project", fields={"project": [message]})
+    return found
+
+
+@router.get(
+    "/heritage/projects",
+    response=list[HeritageProjectOut],
+    auth=None,
+    summary="Heritage projects",
+)
+@paginate
+def list_heritage_projects(
+    request: HttpRequest, response: HttpResponse, filters: Query[HeritageFilter]
+) -> Any:
+    """Intangible-heritage projects (the public lists), by name; filter by category and level."""
+    public(response)
+    qs = services.public_heritage_projects().order_by("name", "pk")
+    if filters.ich_category:
+        qs = qs.filter(ich_category=filters.ich_category)
+    if filters.level:
+        qs = qs.filter(level=filters.level)
+    return Mapped(qs, project_payload)
+
+
+@router.get(
+    "/heritage/projects/{project_id}",
+    response=HeritageProjectDetailOut,
+    auth=None,
+    summary="Heritage project",
+)
+def get_heritage_project(request: HttpRequest, response: HttpResponse, project_id: int) -> Any:
+    public(response)
+    return _project_detail(services.get_public_heritage_project(project_id))
+
+
+@router.post(
+    "/heritage/projects",
+    response={201: HeritageProjectDetailOut},
+    summary="Staff: new heritage project",
+)
+def create_heritage_project(request: HttpRequest, payload: HeritageProjectIn) -> Any:
+    """EDIT_CONTENT at the institution; an unknown category, level or region is 400 with the
+    field, a list number already used at that level is 409."""
+    data = payload.dict()
+    institution = _institution(data.pop("institution"))
+    project = services.create_heritage_project(
+        actor=user_of(request), institution=institution, **data
+    )
+    return Status(201, _project_detail(_any_project(project.pk)))
+
+
+@router.put(
+    "/heritage/projects/{project_id}",
+    response=HeritageProjectDetailOut,
+    summary="Staff: update heritage project",
+)
+def update_heritage_project(
+    request: HttpRequest, project_id: int, payload: HeritageProjectIn
+) -> Any:
+    data = payload.dict()
+    data.pop("institution", None)
+    project = services.update_heritage_project(
+        actor=user_of(request), project=_any_project(project_id), **data
+    )
+    return _project_detail(_any_project(project.pk))
+
+
+@router.get(
+    "/heritage/inheritors",
+    response=list[HeritageInheritorOut],
+    auth=None,
+    summary="Inheritors",
+)
+@paginate
+def list_inheritors(
+    request: HttpRequest, response: HttpResponse, filters: Query[HeritageFilter]
+) -> Any:
+    public(response)
+    qs = services.public_inheritors().order_by("name", "pk")
+    if filters.ich_category:
+        qs = qs.filter(project__ich_category=filters.ich_category)
+    if filters.level:
+        qs = qs.filter(level=filters.level)
+    return Mapped(qs, inheritor_payload)
+
+
+def _public_inheritor(inheritor_id: int) -> Inheritor:
+    person = services.public_inheritors().filter(pk=inheritor_id).first()
+    if person is None:
+        raise NotFound(_("No such inheritor."))
+    return person
+
+
+@router.get(
+    "/heritage/inheritors/{inheritor_id}",
+    response=HeritageInheritorOut,
+    auth=None,
+    summary="Inheritor",
+)
+def get_inheritor(request: HttpRequest, response: HttpResponse, inheritor_id: int) -> Any:
+    public(response)
+    return inheritor_payload(_public_inheritor(inheritor_id))
+
+
+@router.post(
+    "/heritage/inheritors", response={201: HeritageInheritorOut}, summary="Staff: new inheritor"
+)
+def create_inheritor(request: HttpRequest, payload: HeritageInheritorIn) -> Any:
+    data = payload.dict()
+    project = _any_project(data.pop("project"))
+    person = services.create_inheritor(actor=user_of(request), project=project, **data)
+    return Status(201, inheritor_payload(_public_inheritor(person.pk)))
+
+
+@router.put(
+    "/heritage/inheritors/{inheritor_id}",
+    response=HeritageInheritorOut,
+    summary="Staff: update inheritor",
+)
+def update_inheritor(request: HttpRequest, inheritor_id: int, payload: HeritageInheritorIn) -> Any:
+    data = payload.dict()
+    project = _any_project(data.pop("project"))
+    person = (
+        Inheritor.objects.select_related("project__institution").filter(pk=inheritor_id).first()
+    )
+    if person is None:
+        raise NotFound(_("No such inheritor."))
+    person = services.update_inheritor(
+        actor=user_of(request), inheritor=person, project=project, **data
+    )
+    return inheritor_payload(_public_inheritor(person.pk))

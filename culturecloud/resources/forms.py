@@ -15,6 +15,7 @@ from .models import (
     ArtCategory,
     Audience,
     Collection,
+    HeritageLevel,
     HeritageProject,
     IchCategory,
     Inheritor,
@@ -22,7 +23,7 @@ from .models import (
     ResourceKind,
     Rights,
 )
-from .services import MAX_COMMENT, MAX_DESCRIPTION
+from .services import MAX_BIO, MAX_COMMENT, MAX_DESCRIPTION, MAX_HERITAGE_TEXT
 
 
 def _blank(label: Any) -> list[tuple[str, Any]]:
@@ -197,4 +198,102 @@ class CollectionForm(forms.Form):
             "title": collection.title,
             "description": collection.description,
             "resources": ", ".join(str(pk) for pk in ids),
+        }
+
+
+class HeritageProjectForm(forms.Form):
+    institution = forms.ChoiceField(label=_("Institution"))
+    name = forms.CharField(label=_("Name"), max_length=120)
+    code = forms.CharField(
+        label=_("List number"), required=False, max_length=32, help_text=_("For example Ⅱ-1.")
+    )
+    ich_category = forms.ChoiceField(
+        label=_("Intangible heritage category"),
+        choices=_blank(_("Choose…")) + list(IchCategory.choices),
+    )
+    level = forms.ChoiceField(
+        label=_("Level"), choices=_blank(_("Choose…")) + list(HeritageLevel.choices)
+    )
+    region = forms.CharField(
+        label=_("Region (code)"),
+        required=False,
+        max_length=6,
+        help_text=_("Six-digit administrative division code, for example 440117."),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=MAX_HERITAGE_TEXT,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    def __init__(
+        self, data: Any = None, *, institutions: QuerySet[Institution] | None, **kwargs: Any
+    ) -> None:
+        super().__init__(data, **kwargs)
+        if institutions is None:  # editing: the institution does not change
+            del self.fields["institution"]
+        else:
+            field = InstitutionChoiceField(label=_("Institution"), institutions=institutions)
+            self.fields["institution"] = field
+            self.order_fields(["institution"])
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("institution", None)
+        return data
+
+    @staticmethod
+    def initial_for(project: HeritageProject) -> dict[str, Any]:
+        return {
+            "name": project.name,
+            "code": project.code,
+            "ich_category": project.ich_category,
+            "level": project.level,
+            "region": project.region_id or "",
+            "description": project.description,
+        }
+
+
+class InheritorForm(forms.Form):
+    project = forms.TypedChoiceField(label=_("Heritage project"), coerce=int)
+    name = forms.CharField(label=_("Name"), max_length=60)
+    level = forms.ChoiceField(
+        label=_("Level"), choices=_blank(_("Choose…")) + list(HeritageLevel.choices)
+    )
+    region = forms.CharField(
+        label=_("Region (code)"),
+        required=False,
+        max_length=6,
+        help_text=_("Six-digit administrative division code, for example 440117."),
+    )
+    bio = forms.CharField(
+        label=_("Short biography"),
+        required=False,
+        max_length=MAX_BIO,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Only what the public list says; no contact or identity data."),
+    )
+
+    def __init__(
+        self, data: Any = None, *, projects: QuerySet[HeritageProject], **kwargs: Any
+    ) -> None:
+        super().__init__(data, **kwargs)
+        self.projects = projects
+        field = self.fields["project"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = _blank(_("Choose…")) + [(p.pk, p.name) for p in projects[:500]]
+
+    def chosen_project(self) -> HeritageProject | None:
+        pk = self.cleaned_data.get("project")
+        return self.projects.filter(pk=pk).first() if pk else None
+
+    @staticmethod
+    def initial_for(inheritor: Inheritor) -> dict[str, Any]:
+        return {
+            "project": inheritor.project_id,
+            "name": inheritor.name,
+            "level": inheritor.level,
+            "region": inheritor.region_id or "",
+            "bio": inheritor.bio,
         }

@@ -164,6 +164,7 @@ class HeritageProject(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    description = models.TextField(_("description"), blank=True, help_text=_("Plain text."))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -181,6 +182,9 @@ class HeritageProject(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("resources:heritage_project", kwargs={"pk": self.pk})
+
 
 class Inheritor(models.Model):
     """A representative inheritor (代表性传承人) of a heritage project. Only what the public
@@ -194,6 +198,17 @@ class Inheritor(models.Model):
         related_name="inheritors",
     )
     level = models.CharField(_("level"), max_length=16, choices=HeritageLevel.choices)
+    region = models.ForeignKey(
+        "institutions.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    bio = models.TextField(
+        _("short biography"), blank=True, help_text=_("What the public list says; plain text.")
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

@@ -241,3 +241,55 @@ class ResourceVocabularies(Schema):
     rights: list[VocabularyChoice]
     audiences: list[VocabularyChoice]
     heritage_levels: list[VocabularyChoice]
+
+
+# --- intangible heritage ----------------------------------------------------------------
+
+
+class HeritageInheritorOut(Schema):
+    id: int
+    name: str
+    level: str
+    region: ResourceRegionRef | None
+    bio: str
+    project: HeritageProjectRef
+
+
+class HeritageProjectOut(Schema):
+    id: int
+    name: str
+    code: str
+    ich_category: str
+    level: str
+    region: ResourceRegionRef | None
+    description: str
+    institution: InstitutionRef
+    url: str
+
+
+class HeritageProjectDetailOut(HeritageProjectOut):
+    inheritors: list[HeritageInheritorOut]
+    resources: int = Field(description="How many published resources belong to the project")
+
+
+class HeritageProjectIn(Schema):
+    institution: str = Field(description="Institution code (only for creating)", default="")
+    name: str = Field(max_length=1000)
+    code: str = Field(default="", max_length=1000)
+    ich_category: str = Field(max_length=100)
+    level: str = Field(max_length=100)
+    region: str | None = Field(default=None, max_length=20)
+    description: str = Field(default="", max_length=100_000)
+
+
+class HeritageInheritorIn(Schema):
+    project: int
+    name: str = Field(max_length=1000)
+    level: str = Field(max_length=100)
+    region: str | None = Field(default=None, max_length=20)
+    bio: str = Field(default="", max_length=100_000)
+
+
+class HeritageFilter(Schema):
+    ich_category: str = Field(default="", max_length=100)
+    level: str = Field(default="", max_length=100)

@@ -940,6 +940,77 @@ def public_comments(resource: Resource) -> QuerySet[Comment]:
 # --- heritage projects and inheritors --------------------------------------------------
 
 
+MAX_HERITAGE_TEXT = 4_000
+MAX_BIO = 1_000
+
+
+def _region_or_error(errors: _Errors, region: Any) -> Region | None:
+    if region in (None, ""):
+        return None
+    if isinstance(region, Region):
+        return region
+    try:
+        return get_region(str(region))
+    except ServiceError as exc:
+        errors.add("region", exc.message, "unknown_region")
+    return None
+
+
+def _clean_project(
+    *, name: Any, code: Any, ich_category: Any, level: Any, region: Any, description: Any
+) -> dict[str, Any]:
+    errors = _Errors()
+    name = _one_line(name)
+    code = _one_line(code)
+    ich_category = str(ich_category or "").strip()
+    level = str(level or "").strip()
+    limit = _max_length(HeritageProject, "name")
+    if not name:
+        errors.add("name", _required(), "required")
+    elif len(name) > limit:
+        errors.add("name", _too_long(limit))
+    if len(code) > _max_length(HeritageProject, "code"):
+        errors.add("code", _too_long(_max_length(HeritageProject, "code")))
+    if ich_category not in IchCategory.values:
+        errors.add("ich_category", _("Unknown intangible heritage category."), "unknown_category")
+    if level not in HeritageLevel.values:
+        errors.add("level", _("Unknown level."), "unknown_level")
+    region_obj = _region_or_error(errors, region)
+    text = plain_text(str(description or "")).strip()
+    if len(text) > MAX_HERITAGE_TEXT:
+        errors.add("description", _too_long(MAX_HERITAGE_TEXT))
+    errors.raise_if_any()
+    return {
+        "name": name,
+        "code": code,
+        "ich_category": ich_category,
+        "level": level,
+        "region": region_obj,
+        "description": text,
+    }
+
+
+def _duplicate_code(level: str, code: str, exclude: int | None = None) -> None:
+    if not code:
+        return
+    clash = HeritageProject.objects.filter(level=level, code=code)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude)
+    if clash.exists():
+        message = _("A project of this level already has this list number.")
+        raise Conflict(message, code="duplicate_code", fields={"code": [message]})
+
+
+def _project_snapshot(project: HeritageProject) -> dict[str, Any]:
+    return {
+        "name": project.name,
+        "code": project.code,
+        "level": project.level,
+        "ich_category": project.ich_category,
+        "region_id": project.region_id,
+    }
+
+
 def create_heritage_project(
     *,
     actor: Any,
@@ -949,70 +1020,208 @@ def create_heritage_project(
     level: str,
     code: str = "",
     region: Any = None,
+    description: str = "",
 ) -> HeritageProject:
+    """An intangible-heritage project (非遗项目) kept by `institution` (EDIT_CONTENT)."""
+    if not isinstance(institution, Institution):
+        message = _("Unknown institution.")
+        raise NotFound(message, code="unknown_institution", fields={"institution": [message]})
     check_perm(actor, Perm.EDIT_CONTENT, institution)
-    errors = _Errors()
-    name = _one_line(name)
-    code = _one_line(code)
-    if not name:
-        errors.add("name", _required(), "required")
-    elif len(name) > _max_length(HeritageProject, "name"):
-        errors.add("name", _too_long(_max_length(HeritageProject, "name")))
-    if len(code) > _max_length(HeritageProject, "code"):
-        errors.add("code", _too_long(_max_length(HeritageProject, "code")))
-    if ich_category not in IchCategory.values:
-        errors.add("ich_category", _("Unknown intangible heritage category."), "unknown_category")
-    if level not in HeritageLevel.values:
-        errors.add("level", _("Unknown level."), "unknown_level")
-    region_obj = None
-    if region not in (None, ""):
-        try:
-            region_obj = region if isinstance(region, Region) else get_region(str(region))
-        except ServiceError as exc:
-            errors.add("region", exc.message, "unknown_region")
-    errors.raise_if_any()
-    if code and HeritageProject.objects.filter(level=level, code=code).exists():
+    data = _clean_project(
+        name=name,
+        code=code,
+        ich_category=ich_category,
+        level=level,
+        region=region,
+        description=description,
+    )
+    _duplicate_code(data["level"], data["code"])
+    try:
+        with transaction.atomic():
+            locked = _lock_active_institution(institution)
+            project = HeritageProject.objects.create(institution=locked, **data)
+            audit.record(
+                "resources.heritage_project.created",
+                actor=actor,
+                target=project,
+                institution=locked,
+                after=_project_snapshot(project),
+            )
+    except IntegrityError as exc:
         message = _("A project of this level already has this list number.")
-        raise Conflict(message, code="duplicate_code", fields={"code": [message]})
-    with transaction.atomic():
-        project = HeritageProject.objects.create(
-            name=name,
-            code=code,
-            ich_category=ich_category,
-            level=level,
-            region=region_obj,
-            institution=institution,
-        )
-        audit.record(
-            "resources.heritage_project.created",
-            actor=actor,
-            target=project,
-            after={"name": name, "code": code, "level": level, "ich_category": ich_category},
-        )
+        raise Conflict(message, code="duplicate_code", fields={"code": [message]}) from exc
     return project
 
 
-def create_inheritor(*, actor: Any, project: HeritageProject, name: str, level: str) -> Inheritor:
+def update_heritage_project(
+    *,
+    actor: Any,
+    project: HeritageProject,
+    name: str,
+    ich_category: str,
+    level: str,
+    code: str = "",
+    region: Any = None,
+    description: str = "",
+) -> HeritageProject:
+    """Change a project (EDIT_CONTENT at its institution); every field is given."""
     check_perm(actor, Perm.EDIT_CONTENT, project.institution)
+    data = _clean_project(
+        name=name,
+        code=code,
+        ich_category=ich_category,
+        level=level,
+        region=region,
+        description=description,
+    )
+    _duplicate_code(data["level"], data["code"], exclude=project.pk)
+    try:
+        with transaction.atomic():
+            locked = (
+                HeritageProject.objects.select_for_update(of=("self",))
+                .select_related("institution")
+                .get(pk=project.pk)
+            )
+            check_perm(actor, Perm.EDIT_CONTENT, locked.institution)
+            before = _project_snapshot(locked)
+            for key, value in data.items():
+                setattr(locked, key, value)
+            locked.save()
+            old, new = _changes(before, _project_snapshot(locked))
+            audit.record(
+                "resources.heritage_project.updated",
+                actor=actor,
+                target=locked,
+                institution=locked.institution,
+                before=old,
+                after=new,
+            )
+    except IntegrityError as exc:
+        message = _("A project of this level already has this list number.")
+        raise Conflict(message, code="duplicate_code", fields={"code": [message]}) from exc
+    return locked
+
+
+def _clean_inheritor(*, name: Any, level: Any, region: Any, bio: Any) -> dict[str, Any]:
     errors = _Errors()
     name = _one_line(name)
+    level = str(level or "").strip()
+    limit = _max_length(Inheritor, "name")
     if not name:
         errors.add("name", _required(), "required")
-    elif len(name) > _max_length(Inheritor, "name"):
-        errors.add("name", _too_long(_max_length(Inheritor, "name")))
+    elif len(name) > limit:
+        errors.add("name", _too_long(limit))
     if level not in HeritageLevel.values:
         errors.add("level", _("Unknown level."), "unknown_level")
+    region_obj = _region_or_error(errors, region)
+    text = plain_text(str(bio or "")).strip()
+    if len(text) > MAX_BIO:
+        errors.add("bio", _too_long(MAX_BIO))
     errors.raise_if_any()
+    return {"name": name, "level": level, "region": region_obj, "bio": text}
+
+
+def create_inheritor(
+    *,
+    actor: Any,
+    project: HeritageProject,
+    name: str,
+    level: str,
+    region: Any = None,
+    bio: str = "",
+) -> Inheritor:
+    """A representative inheritor (传承人) of `project` (EDIT_CONTENT at the project's
+    institution). Only public-list data: name, level, region, a short biography."""
+    if not isinstance(project, HeritageProject):
+        message = _("Unknown heritage project.")
+        raise NotFound(message, code="unknown_heritage_project", fields={"project": [message]})
+    check_perm(actor, Perm.EDIT_CONTENT, project.institution)
+    data = _clean_inheritor(name=name, level=level, region=region, bio=bio)
     with transaction.atomic():
-        inheritor = Inheritor.objects.create(name=name, project=project, level=level)
+        inheritor = Inheritor.objects.create(project=project, **data)
         audit.record(
             "resources.inheritor.created",
             actor=actor,
             target=inheritor,
             institution=project.institution,
-            after={"project": project.pk, "level": level},
+            after={"project": project.pk, "level": inheritor.level},
         )
     return inheritor
+
+
+def update_inheritor(
+    *,
+    actor: Any,
+    inheritor: Inheritor,
+    name: str,
+    level: str,
+    project: HeritageProject | None = None,
+    region: Any = None,
+    bio: str = "",
+) -> Inheritor:
+    """Change an inheritor (EDIT_CONTENT at the project's institution; moving them to
+    another project needs EDIT_CONTENT there too). Resources of the old project no longer
+    name them."""
+    check_perm(actor, Perm.EDIT_CONTENT, inheritor.project.institution)
+    target = project if project is not None else inheritor.project
+    check_perm(actor, Perm.EDIT_CONTENT, target.institution)
+    data = _clean_inheritor(name=name, level=level, region=region, bio=bio)
+    with transaction.atomic():
+        locked = Inheritor.objects.select_for_update(of=("self",)).get(pk=inheritor.pk)
+        before = {"project": locked.project_id, "level": locked.level, "name": locked.name}
+        for key, value in data.items():
+            setattr(locked, key, value)
+        locked.project = target
+        locked.save()
+        if before["project"] != target.pk:
+            Resource.inheritors.through.objects.filter(inheritor_id=locked.pk).delete()
+        after = {"project": target.pk, "level": locked.level, "name": locked.name}
+        old, new = _changes(before, after)
+        audit.record(
+            "resources.inheritor.updated",
+            actor=actor,
+            target=locked,
+            institution=target.institution,
+            before=old,
+            after=new,
+        )
+    return locked
+
+
+def staff_heritage_projects(user: Any, perm: Perm = Perm.EDIT_CONTENT) -> QuerySet[HeritageProject]:
+    return scope_queryset(
+        HeritageProject.objects.select_related("institution", "region"), user, perm
+    ).order_by("name", "pk")
+
+
+def staff_inheritors(user: Any, perm: Perm = Perm.EDIT_CONTENT) -> QuerySet[Inheritor]:
+    return scope_queryset(
+        Inheritor.objects.select_related("project__institution", "region"),
+        user,
+        perm,
+        path_field="project__institution__path",
+    ).order_by("name", "pk")
+
+
+def public_heritage_projects() -> QuerySet[HeritageProject]:
+    """Heritage projects of active institutions (the lists are public records)."""
+    return HeritageProject.objects.filter(institution__is_active=True).select_related(
+        "institution", "region"
+    )
+
+
+def get_public_heritage_project(pk: Any) -> HeritageProject:
+    key = _as_int(pk)
+    project = public_heritage_projects().filter(pk=key).first() if key is not None else None
+    if project is None:
+        raise NotFound(_("No such heritage project."))
+    return project
+
+
+def public_inheritors() -> QuerySet[Inheritor]:
+    return Inheritor.objects.filter(project__institution__is_active=True).select_related(
+        "project", "region"
+    )
 
 
 # --- collections ----------------------------------------------------------------------

@@ -47,3 +47,23 @@ urlpatterns = [
         name="manage_collection_edit",
     ),
 ]
+
+# intangible heritage: public project page, staff pages (resources/heritage.py)
+from . import heritage  # noqa: E402
+
+urlpatterns += [
+    path("resources/heritage/<int:pk>/", heritage.project_detail, name="heritage_project"),
+    path("resources/manage/heritage/", heritage.project_list, name="manage_heritage"),
+    path("resources/manage/heritage/new/", heritage.project_new, name="manage_heritage_new"),
+    path("resources/manage/heritage/<int:pk>/", heritage.project_edit, name="manage_heritage_edit"),
+    path(
+        "resources/manage/heritage/inheritors/new/",
+        heritage.inheritor_new,
+        name="manage_inheritor_new",
+    ),
+    path(
+        "resources/manage/heritage/inheritors/<int:pk>/",
+        heritage.inheritor_edit,
+        name="manage_inheritor_edit",
+    ),
+]
