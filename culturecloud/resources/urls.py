@@ -3,7 +3,7 @@ this app are added by oai.py and iiif.py), so every page path starts with "resou
 
 from django.urls import path
 
-from . import manage, views
+from . import iiif, manage, oai, views
 
 app_name = "resources"
 
@@ -65,5 +65,16 @@ urlpatterns += [
         "resources/manage/heritage/inheritors/<int:pk>/",
         heritage.inheritor_edit,
         name="manage_inheritor_edit",
+    ),
+    # open interfaces
+    path("oai", oai.endpoint, name="oai"),
+    path("iiif/manifest/<str:ref>", iiif.manifest, name="iiif_manifest"),
+    path("iiif/collection/<int:pk>", iiif.collection, name="iiif_collection"),
+    path("iiif/<uuid:identifier>", iiif.base, name="iiif_base"),
+    path("iiif/<uuid:identifier>/info.json", iiif.info, name="iiif_info"),
+    path(
+        "iiif/<uuid:identifier>/<str:region>/<str:size>/<str:rotation>/<str:quality>.<str:fmt>",
+        iiif.image,
+        name="iiif_image",
     ),
 ]
