@@ -96,6 +96,8 @@ def nav(user: Any) -> dict[str, bool]:
         "audit": holds_somewhere(user, Perm.READ_AUDIT),
         "members": holds_somewhere(user, Perm.MANAGE_MEMBERS),
         "profile": holds_somewhere(user, Perm.EDIT_INSTITUTION),
+        # the digital resource library (resources app) and uploads (media app)
+        "resources": holds_somewhere(user, Perm.EDIT_CONTENT),
     }
 
 

@@ -389,3 +389,14 @@ def test_api_staff_create_update_scope_and_errors(client, tree, staff, editor, s
         400,
         422,
     )
+
+
+def test_workbench_links_only_for_editors(client, staff, editor):
+    client.force_login(editor)
+    html = client.get(reverse("workbench:home")).content.decode()
+    for name in ("resources:manage", "resources:manage_heritage", "media:upload"):
+        assert f'href="{reverse(name)}"' in html
+    client.force_login(staff["reviewer"])
+    html = client.get(reverse("workbench:home")).content.decode()
+    for name in ("resources:manage", "resources:manage_heritage", "media:upload"):
+        assert f'href="{reverse(name)}"' not in html
