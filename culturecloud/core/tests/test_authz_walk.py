@@ -80,6 +80,10 @@ PUBLIC_OR_SELF_SERVICE: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/resources/{resource_id}"): "published resource only",
     ("GET", "/api/v1/resources/{resource_id}/comments"): "approved comments only",
     ("POST", "/api/v1/resources/{resource_id}/play"): "anonymous play counter",
+    ("GET", "/api/v1/resources/heritage/projects"): "public list of heritage projects",
+    ("GET", "/api/v1/resources/heritage/projects/{project_id}"): "public heritage project",
+    ("GET", "/api/v1/resources/heritage/inheritors"): "public list of inheritors",
+    ("GET", "/api/v1/resources/heritage/inheritors/{inheritor_id}"): "public inheritor",
     # log-in (auth=None, rate-limited: test_security_ratelimits.py)
     ("POST", "/api/v1/auth/code"): "sends a log-in code to a number",
     ("POST", "/api/v1/auth/verify"): "log-in with a code",
@@ -127,6 +131,13 @@ PUBLIC_OR_SELF_SERVICE_PAGES: dict[str, str] = {
     "resources:favorite": "own favorites",
     "resources:favorites": "own favorites",
     "resources:comment": "own comment, moderated",
+    "resources:heritage_project": "public heritage project",
+    "resources:oai": "OAI-PMH: published records only",
+    "resources:iiif_manifest": "IIIF: published resources only",
+    "resources:iiif_collection": "IIIF: published collections only",
+    "resources:iiif_base": "IIIF image API: published images only",
+    "resources:iiif_info": "IIIF image API: published images only",
+    "resources:iiif_image": "IIIF image API: published images only",
     "accounts:login": "log-in",
     "accounts:send_code": "log-in",
     "accounts:logout": "own session",
@@ -232,6 +243,16 @@ def world(tree, make_user, settings, tmp_path, django_capture_on_commit_callback
     )
     o["token"], _raw = issue_api_token(user=editor, name=f"{MARK}令牌")
     o["newcomer"] = create_user_with_phone(phone=NEWCOMER_PHONE, nickname="新人")
+    o["project"] = resource_services.create_heritage_project(
+        actor=editor,
+        institution=county,
+        name="从化非遗项目",
+        ich_category="traditional_music",
+        level="municipal",
+    )
+    o["inheritor"] = resource_services.create_inheritor(
+        actor=editor, project=o["project"], name="从化传承人", level="municipal"
+    )
     return w
 
 
@@ -309,6 +330,8 @@ PATH_VALUES: dict[str, Callable[[World], Any]] = {
     "resource_id": lambda w: w.resource.pk,
     "collection_id": lambda w: w.collection.pk,
     "token_id": lambda w: w.token.pk,
+    "project_id": lambda w: w.project.pk,
+    "inheritor_id": lambda w: w.inheritor.pk,
     "region_code": lambda w: "440117",
 }
 
@@ -396,7 +419,26 @@ CALLS: dict[tuple[str, str], Callable[[World], list[Call]]] = {
         Call(json={"action": "submit"}),
         Call(json={"action": "approve"}),
     ],
+    ("POST", "/api/v1/resources/heritage/projects"): lambda w: [
+        Call(json={**heritage_project(w), "institution": w.tree.county.code})
+    ],
+    ("PUT", "/api/v1/resources/heritage/projects/{project_id}"): lambda w: [
+        Call(json=heritage_project(w))
+    ],
+    ("POST", "/api/v1/resources/heritage/inheritors"): lambda w: [Call(json=inheritor(w))],
+    ("PUT", "/api/v1/resources/heritage/inheritors/{inheritor_id}"): lambda w: [
+        Call(json=inheritor(w))
+    ],
 }
+
+
+def heritage_project(w: World) -> dict[str, Any]:
+    return {"name": "越权非遗项目", "ich_category": "traditional_music", "level": "municipal"}
+
+
+def inheritor(w: World) -> dict[str, Any]:
+    return {"project": w.project.pk, "name": "越权传承人", "level": "municipal"}
+
 
 # Writes on the caller's OWN objects that name one of 从化's: refused all the same.
 CROSS_REFERENCES: list[tuple[str, str, Callable[[World], Call]]] = [
@@ -606,6 +648,7 @@ class Page:
     name: str  # "namespace:name", or the route of an unnamed pattern
     route: str
     converters: tuple[str, ...]
+    kinds: tuple[str, ...] = ()  # the converters' classes: IntConverter, UUIDConverter, ...
 
 
 def project_pages() -> list[Page]:
@@ -625,7 +668,9 @@ def project_pages() -> list[Page]:
                     name = f"{namespace}:{entry.name}" if namespace else entry.name
                 else:
                     name = route
-                pages.append(Page(name, route, tuple(entry.pattern.converters)))
+                converters = entry.pattern.converters
+                kinds = tuple(type(c).__name__ for c in converters.values())
+                pages.append(Page(name, route, tuple(converters), kinds))
 
     walk(get_resolver(), "", "")
     return pages
@@ -704,6 +749,17 @@ STAFF_PAGES: dict[str, PageWalk] = {
     "resources:manage_collection_edit": PageWalk(
         pk=lambda w: w.collection.pk, post=lambda w: {"title": "改"}
     ),
+    "resources:manage_heritage": PageWalk(list_page=True),
+    "resources:manage_heritage_new": PageWalk(
+        post=lambda w: {**heritage_project(w), "institution": w.tree.county.code},
+        form_scope=True,
+    ),
+    "resources:manage_heritage_edit": PageWalk(
+        pk=lambda w: w.project.pk,
+        post=lambda w: {**heritage_project(w), "institution": w.tree.county.code},
+    ),
+    "resources:manage_inheritor_new": PageWalk(post=inheritor, form_scope=True),
+    "resources:manage_inheritor_edit": PageWalk(pk=lambda w: w.inheritor.pk, post=inheritor),
 }
 
 
