@@ -22,6 +22,8 @@ from culturecloud.institutions.models import Institution, InstitutionKind, Regio
 from culturecloud.institutions.regions import ensure_regions_loaded
 from culturecloud.institutions.services import add_member, create_article, create_institution
 
+from .demo_resources import seed_library
+
 K = InstitutionKind
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 -- published in README, demo only
 SUPERUSER_USERNAME = "admin"
@@ -707,6 +709,8 @@ class DemoResult:
     users: int = 0
     memberships: int = 0
     articles: dict[str, int] = field(default_factory=dict)
+    resources: dict[str, int] = field(default_factory=dict)
+    media_files: int = 0
 
 
 def _create_tree(
@@ -726,8 +730,34 @@ def _create_tree(
         _create_tree(child, institution, actor, regions, out)
 
 
-def seed_demo(*, progress: Callable[[str], None] | None = None) -> DemoResult:
-    """Load the demo data set in one transaction. Raises if any of it already exists."""
+def seed_demo(
+    *, progress: Callable[[str], None] | None = None, with_media: bool = True
+) -> DemoResult:
+    """Load the demo data set in one transaction. Raises if any of it already exists.
+
+    The resource library's media files are generated and uploaded inside the transaction
+    (removed again if it fails) and processed by the media pipeline when it commits, in this
+    process (Celery eager for the duration), so the library is ready when the command ends.
+    `with_media=False` leaves the resources without files (fast, for tests)."""
+    from culturecloud.celery import app as celery_app
+    from culturecloud.media import storage as media_storage
+
+    stored: list[str] = []
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        return _seed_demo(progress=progress, with_media=with_media, stored=stored)
+    except BaseException:
+        for path in stored:
+            media_storage.delete_quietly(path)
+        raise
+    finally:
+        celery_app.conf.task_always_eager = eager
+
+
+def _seed_demo(
+    *, progress: Callable[[str], None] | None, with_media: bool, stored: list[str]
+) -> DemoResult:
     say = progress or (lambda message: None)
     result = DemoResult()
     with transaction.atomic():
@@ -816,6 +846,16 @@ def seed_demo(*, progress: Callable[[str], None] | None = None) -> DemoResult:
             result.articles[item.outcome] = result.articles.get(item.outcome, 0) + 1
         say(f"Created {len(ARTICLES)} articles.")
 
+        library = seed_library(
+            people=people,
+            institutions=institutions,
+            with_media=with_media,
+            stored=stored,
+            say=say,
+        )
+        result.resources = library.resources
+        result.media_files = library.media_files
+
         result.institutions = len(institutions)
         result.users = len(people) + 1
         audit.record(
@@ -826,6 +866,7 @@ def seed_demo(*, progress: Callable[[str], None] | None = None) -> DemoResult:
                 "institutions": result.institutions,
                 "users": result.users,
                 "articles": len(ARTICLES),
+                "resources": sum(result.resources.values()),
             },
         )
     return result

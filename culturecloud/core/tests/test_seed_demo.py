@@ -14,6 +14,7 @@ from django.urls import reverse
 from culturecloud.accounts.models import AccountKind, User
 from culturecloud.accounts.services import create_user_with_phone, login_with_password
 from culturecloud.core import review
+from culturecloud.core.management import demo_resources
 from culturecloud.core.management.demo import (
     ARTICLES,
     CITIZENS,
@@ -21,6 +22,11 @@ from culturecloud.core.management.demo import (
     STAFF,
     login_rows,
     logins_markdown,
+)
+from culturecloud.core.management.demo_resources import (
+    COLLECTION_ITEMS,
+    COLLECTION_TITLE,
+    PROJECTS,
 )
 from culturecloud.core.models import AuditEntry, ReviewStatus
 from culturecloud.core.tests.cache_isolation import private_cache  # noqa: F401
@@ -33,6 +39,14 @@ from culturecloud.institutions.models import (
     Role,
 )
 from culturecloud.institutions.permissions import Perm, has_perm, scope_queryset
+from culturecloud.media.models import AssetStatus, MediaAsset
+from culturecloud.resources.models import (
+    Collection,
+    HeritageProject,
+    Inheritor,
+    Resource,
+    ResourceKind,
+)
 
 K = InstitutionKind
 
@@ -48,7 +62,7 @@ def _seed(*args: str) -> str:
 
 @pytest.fixture
 def demo(db) -> str:
-    return _seed()
+    return _seed("--no-media")
 
 
 def test_demo_tree_has_every_level_in_three_provinces(demo):
@@ -176,7 +190,7 @@ def test_readme_lists_the_same_demo_logins():
 
 
 def test_seed_demo_once_is_a_no_op_the_second_time(db):
-    first = _seed("--once")
+    first = _seed("--once", "--no-media")
     assert "Demo data loaded" in first
     counts = (
         Institution.objects.count(),
@@ -186,7 +200,7 @@ def test_seed_demo_once_is_a_no_op_the_second_time(db):
     )
     assert _seed("--once") == ""
     with pytest.raises(CommandError, match="already loaded"):
-        _seed()
+        _seed("--no-media")
     assert counts == (
         Institution.objects.count(),
         User.objects.count(),
@@ -200,7 +214,7 @@ def test_seed_demo_is_all_or_nothing(db):
     taken = create_user_with_phone(phone=CITIZENS[-1].phone, nickname="先注册的人")
     before_audit = AuditEntry.objects.count()
     with pytest.raises(CommandError, match="phone_taken"):
-        _seed("--once")
+        _seed("--once", "--no-media")
     assert list(User.objects.all()) == [taken]
     assert Institution.objects.count() == 0
     assert Article.objects.count() == 0
@@ -211,7 +225,7 @@ def test_seed_demo_is_all_or_nothing(db):
 
 def test_seed_demo_reuses_an_existing_national_centre(db):
     call_command("seed_scale", institutions=5, users=0, stdout=io.StringIO())
-    _seed()
+    _seed("--no-media")
     assert Institution.objects.filter(kind=K.NATIONAL).count() == 1
     national = Institution.objects.get(kind=K.NATIONAL)
     assert Institution.objects.filter(parent=national).count() == 5 + 3
@@ -219,3 +233,79 @@ def test_seed_demo_reuses_an_existing_national_centre(db):
         Institution.objects.get(code="gd").path
         == f"{national.path}{Institution.objects.get(code='gd').pk}/"
     )
+
+
+# --- the resource library -------------------------------------------------------------
+
+
+@pytest.fixture
+def media_root(settings, tmp_path) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_FFMPEG_NICE = 0
+    return Path(settings.MEDIA_ROOT)
+
+
+def test_demo_library_went_through_services_and_review(demo):
+    published = review.published(Resource.objects.all())
+    assert 12 <= published.count() <= 20
+    assert Resource.objects.filter(status=ReviewStatus.PENDING).count() == 1
+    assert set(published.values_list("kind", flat=True)) == set(ResourceKind.values)
+    assert len(set(published.values_list("category", flat=True))) >= 6
+    assert published.exclude(ich_category="").count() >= 8
+    for resource in published.select_related("heritage_project"):
+        assert resource.reviewed_by_id not in (None, resource.created_by_id)
+        if resource.heritage_project is not None:
+            assert resource.heritage_project.institution_id == resource.institution_id
+    assert HeritageProject.objects.count() == len(PROJECTS)
+    assert Inheritor.objects.count() >= 4
+    assert Resource.objects.filter(inheritors__isnull=False).distinct().count() >= 4
+    assert AuditEntry.objects.filter(action="resources.resource.approved").count() == (
+        published.count()
+    )
+    assert AuditEntry.objects.filter(action="resources.heritage_project.created").count() == (
+        len(PROJECTS)
+    )
+    collection = Collection.objects.get(title=COLLECTION_TITLE)
+    assert collection.status == ReviewStatus.PUBLISHED
+    assert collection.items.count() == len(COLLECTION_ITEMS)
+    assert not MediaAsset.objects.exists()  # --no-media
+    assert "resources: 1 pending, 16 published (0 media files)" in demo
+
+
+def test_demo_library_pages(demo, client):
+    page = client.get(reverse("resources:index")).content.decode()
+    assert "从化舞龙表演" in page and "从化荔枝节农民画" not in page  # pending
+    project = HeritageProject.objects.get(name="从化舞龙")
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert "陈汉光" in page and "从化舞龙表演" in page
+
+
+def test_full_demo_seed_generates_and_processes_real_media(
+    db, media_root, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        out = _seed()
+    assert "resources: 1 pending, 16 published (20 media files)" in out
+    assets = MediaAsset.objects.all()
+    assert assets.count() == 20
+    assert set(assets.values_list("status", flat=True)) == {AssetStatus.READY}
+    assert {a.kind for a in assets} == {"video", "audio", "image", "document"}
+    video = Resource.objects.get(title="从化舞龙表演")
+    assert video.media is not None and video.media.hls_path
+    assert (media_root / video.media.hls_path).is_file()
+    images = Resource.objects.get(title="太平镇剪纸作品集").images.count()
+    assert images == 3
+
+
+def test_demo_library_failure_leaves_no_rows_and_no_files(
+    db, media_root, monkeypatch, django_capture_on_commit_callbacks
+):
+    # Two resources with media, then a collection naming a resource that is not there.
+    picked = tuple(r for r in demo_resources.RESOURCES if r.kind in ("image", "document"))[:2]
+    monkeypatch.setattr(demo_resources, "RESOURCES", picked)
+    monkeypatch.setattr(demo_resources, "COLLECTION_ITEMS", ("没有这个资源",))
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(KeyError):
+        _seed()
+    assert Institution.objects.count() == 0
+    assert Resource.objects.count() == 0 and MediaAsset.objects.count() == 0
+    assert not [p for p in media_root.rglob("*") if p.is_file()]
