@@ -12,19 +12,20 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router, Status
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from culturecloud.core import review
-from culturecloud.core.errors import NotFound
+from culturecloud.core.errors import NotFound, PermissionDenied, ServiceError
 from culturecloud.core.http import private, public
 from culturecloud.core.queries import ACTION_TRANSITIONS
 from culturecloud.institutions.models import Institution
+from culturecloud.institutions.permissions import Perm, scoped_institutions
 from culturecloud.search.endpoints import results_payload
 from culturecloud.search.schemas import SearchOut
 
-from . import browse, services
+from . import browse, importer, services
 from .models import (
     ArtCategory,
     Audience,
@@ -652,3 +653,81 @@ def update_inheritor(request: HttpRequest, inheritor_id: int, payload: HeritageI
         actor=user_of(request), inheritor=person, project=project, **data
     )
     return inheritor_payload(_public_inheritor(person.pk))
+
+
+# --- bulk import and export (importer.py) -------------------------------------------------
+
+
+class ResourceImportError(Schema):
+    row: int
+    identifier: str
+    message: str
+
+
+class ResourceImportReport(Schema):
+    imported: int
+    updated: int
+    unchanged: int
+    failed: int
+    dry_run: bool
+    errors: list[ResourceImportError]
+
+
+def _require_content_staff(request: HttpRequest) -> Any:
+    actor = user_of(request)
+    if not scoped_institutions(actor, Perm.EDIT_CONTENT).exists():
+        raise PermissionDenied()
+    return actor
+
+
+@router.post("/import", response=ResourceImportReport, summary="Staff: import resources")
+def import_resources(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    publish: bool = False,
+    dry_run: bool = False,
+) -> Any:
+    """Import Dublin Core rows from a CSV or JSON file (multipart `file`; the columns of
+    `manage.py import_resources`). Rows are matched on dc:identifier; each row is checked
+    against your EDIT_CONTENT scope (and REVIEW with `publish`). Bad rows are reported with
+    their number and reason; the good rows land. Media may only be given as URLs of allowed
+    hosts here (local paths are for the command line)."""
+    actor = _require_content_staff(request)
+    if file.size is not None and file.size > importer.max_bytes():
+        message = _("The file is too large.")
+        raise ServiceError(message, code="file_too_large", fields={"file": [message]}, status=413)
+    data = file.read(importer.max_bytes() + 1)
+    report = importer.import_file(
+        actor=actor,
+        data=data,
+        filename=file.name or "",
+        publish=publish,
+        dry_run=dry_run,
+        allow_local_media=False,
+    )
+    return report.as_dict()
+
+
+@router.get("/export", summary="Staff: export resources as CSV")
+def export_resources(request: HttpRequest, institution: str = "") -> HttpResponse:
+    """The resources in your scope (of `institution` and everything below it, when given) as
+    CSV with the import's columns; importing the file again changes nothing."""
+    actor = _require_content_staff(request)
+    qs = services.staff_resources(actor, Perm.EDIT_CONTENT).select_related("region")
+    if institution:
+        found = Institution.objects.filter(code=institution).first()
+        if found is None:
+            raise NotFound(_("Unknown institution."))
+        qs = qs.filter(institution_path__startswith=found.path)
+    response = HttpResponse(
+        importer.export_csv(qs.order_by("pk").iterator(chunk_size=500)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="resources.csv"'
+    return private(response)
+
+
+# "/import" and "/export" are matched before "/{resource_id}" (URL patterns follow the order
+# of registration, and these were added last).
+for _path in ("/import", "/export"):
+    router.path_operations = {_path: router.path_operations.pop(_path), **router.path_operations}
