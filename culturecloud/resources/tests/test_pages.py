@@ -66,7 +66,8 @@ def test_detail_of_video_has_hls_player_poster_and_videoobject(client, published
         (
             "image",
             "ImageObject",
-            ['data-image-url="/media/media/{id}/run/image/large.jpg"', 'data-iiif-info="/iiif/{id}/info.json"',
+            ['data-image-url="/media/media/{id}/run/image/large.jpg"',
+             'data-iiif-info="/iiif/{id}/info.json"',
              "/static/vendor/openseadragon/openseadragon.min.js",
              'data-prefix-url="/static/vendor/openseadragon/images/"'],
         ),
