@@ -186,6 +186,8 @@ def test_post_form_is_accepted(client, catalogue):
              "until": "2020-01-01T00:00:00Z"},
             "badArgument",
         ),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2021-01-02",
+          "until": "2021-01-01"}, "badArgument"),
         ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "institution:nope"},
          "badArgument"),
         ({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat"),
@@ -255,3 +257,13 @@ def test_description_is_plain_text_and_xml_well_formed(client, published):
     assert description is not None and description.text == "One & two"
     rights = [r.text for r in root.findall(".//dc:rights", NS)]
     assert "http://rightsstatements.org/vocab/InC/1.0/" in rights
+
+
+def test_list_records_queries_do_not_grow_with_the_page(
+    client, settings, catalogue, django_assert_max_num_queries
+):
+    for size in (2, 7):
+        settings.OAI_PAGE_SIZE = size
+        with django_assert_max_num_queries(3):
+            root = get(client, verb="ListRecords", metadataPrefix="oai_dc")
+        assert len(root.findall(".//o:record", NS)) == size
