@@ -41,15 +41,13 @@ NO_NATIVE_HLS = """(() => {
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-second H.264/AAC test pattern with a tone, made with the ffmpeg of imageio-ffmpeg."""
     path = tmp_path_factory.mktemp("clip") / "aoyu-dance.mp4"
+    options = (
+        "-y -loglevel error"
+        " -f lavfi -i testsrc=size=640x360:rate=25 -f lavfi -i sine=frequency=440:sample_rate=44100"
+        " -t 2 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest -movflags +faststart"
+    )
     subprocess.run(  # noqa: S603 -- a fixed command line
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-y", "-loglevel", "error",
-            "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25",
-            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-            "-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
-            "-shortest", "-movflags", "+faststart", str(path),
-        ],  # fmt: skip
+        [imageio_ffmpeg.get_ffmpeg_exe(), *options.split(), str(path)],
         check=True,
         timeout=60,
     )
@@ -86,7 +84,9 @@ def test_resource_upload_review_play(
     editor.locator("#id_category").select_option("dance")
     editor.locator("#id_ich_category").select_option(index=1)
     editor.locator("#id_region").fill("440117")
-    editor.locator("#id_description").fill("<p>鳌鱼舞是从化的传统民间舞蹈，逢年过节在村中巡游。</p>")
+    editor.locator("#id_description").fill(
+        "<p>鳌鱼舞是从化的传统民间舞蹈，逢年过节在村中巡游。</p>"
+    )
     with editor.expect_navigation():
         editor.locator("button[name=save]").click()
     editor.wait_for_url("**/resources/manage/*/")
@@ -166,7 +166,8 @@ def test_resource_upload_review_play(
             while (v.currentTime < 0.3 && performance.now() - start < 8000) {
                 await new Promise((r) => setTimeout(r, 100));
             }
-            return {readyState: v.readyState, currentTime: v.currentTime, error: v.error && v.error.code};
+            const error = v.error && v.error.code;
+            return {readyState: v.readyState, currentTime: v.currentTime, error: error};
         }"""
     )
     assert played["error"] is None, played
