@@ -429,6 +429,38 @@ CALLS: dict[tuple[str, str], Callable[[World], list[Call]]] = {
     ("PUT", "/api/v1/resources/heritage/inheritors/{inheritor_id}"): lambda w: [
         Call(json=inheritor(w))
     ],
+    ("POST", "/api/v1/resources/import"): lambda w: [Call(form={"file": import_csv(w)})],
+}
+
+
+def import_csv(w: World) -> io.BytesIO:
+    """Two rows for 从化: a new resource, and 从化's draft by its identifier."""
+    county = w.tree.county.code
+    text = (
+        "dc:title,dc:type,dc:identifier,institution\n"
+        f"越权导入,MovingImage,walk-new-1,{county}\n"
+        f"越权改写,StillImage,{w.resource.identifier},{county}\n"
+    )
+    data = io.BytesIO(text.encode())
+    data.name = "rows.csv"
+    return data
+
+
+def import_refused(response: Any, what: str) -> None:
+    """An import answers 200 with a report, where every row of 从化 must be refused (or,
+    for a caller without EDIT_CONTENT anywhere, 403 before reading the file)."""
+    if response.status_code == 403:
+        assert set(response.json()) == ERROR_KEYS
+        return
+    assert response.status_code == 200, (what, response.content)
+    report = response.json()
+    assert report["imported"] == report["updated"] == 0, (what, report)
+    assert report["failed"] == 2, (what, report)
+
+
+# Operations that answer with a report instead of a refusal: how to read it.
+REPORTS: dict[tuple[str, str], Callable[[Any, str], None]] = {
+    ("POST", "/api/v1/resources/import"): import_refused,
 }
 
 
@@ -555,6 +587,10 @@ def test_sibling_county_staff_are_refused_every_staff_operation(role, world, mak
             if is_list(op) and response.status_code == 200:
                 assert MARK not in response.content.decode(), f"{what} leaks 从化's objects"
                 continue
+            assert MARK not in response.content.decode(), f"{what} leaks 从化's objects"
+            if op.key in REPORTS:
+                REPORTS[op.key](response, what)
+                continue
             assert_refused(response, what)
     assert walked >= 40
 
@@ -588,6 +624,9 @@ def test_the_same_calls_succeed_for_staff_above_both_counties(world, make_user, 
             with rolled_back():
                 response = request(Client(), op.method, url, call, headers)
             outcomes[f"{op.method} {url} {call.label}"] = response.status_code
+            if op.key in REPORTS and response.status_code == 200:
+                report = response.json()
+                assert report["imported"] + report["updated"] == 2, report
     refused = {k: v for k, v in outcomes.items() if v in (400, 401, 403, 404, 422)}
     # Tokens are the owner's alone, whatever the caller's roles (accounts tests cover it).
     expected = {f"DELETE /api/v1/auth/tokens/{world.token.pk} "}
