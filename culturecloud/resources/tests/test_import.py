@@ -287,3 +287,60 @@ def test_export_then_import_is_unchanged(client, staff, tree, regions, make_reso
     # the export is staff-only
     client.logout()
     assert client.get(f"{API}/export").status_code in (401, 403)
+
+
+@pytest.fixture
+def image_server():
+    """A loopback HTTP server answering /photo.jpg with a small JPEG (404 otherwise)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = image_bytes(40, 30)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/redirect":
+                self.send_response(302)
+                self.send_header("Location", "http://example.com/photo.jpg")
+                self.end_headers()
+                return
+            if self.path != "/photo.jpg":
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_url_media_from_an_allowed_host(client, settings, staff, tree, image_server):
+    settings.IMPORT_MEDIA_URL_HOSTS = ["127.0.0.1"]
+    client.force_login(staff["editor"])
+    rows = [
+        row("url:1", **{"dc:type": "StillImage"}, media=f"{image_server}/photo.jpg"),
+        row("url:2", **{"dc:type": "StillImage"}, media=f"{image_server}/missing.jpg"),
+        row("url:3", **{"dc:type": "StillImage"}, media="http://localhost/photo.jpg"),
+        row("url:4", **{"dc:type": "StillImage"}, media=f"{image_server}/redirect"),
+    ]
+    report = client.post(
+        f"{API}/import", {"file": SimpleUploadedFile("rows.csv", csv_bytes(rows))}
+    ).json()
+    assert (report["imported"], report["failed"]) == (1, 3), report["errors"]
+    assert report["errors"][0]["message"].startswith("The media URL cannot be read")
+    assert report["errors"][1]["message"].startswith("URL media not allowed")
+    # a redirect (possibly to another host) is not followed
+    assert report["errors"][2]["message"].startswith("The media URL cannot be read")
+    photo = Resource.objects.select_related("media").get(identifier="url:1")
+    assert photo.media is not None and photo.media.original_name == "photo.jpg"
+    assert MediaAsset.objects.count() == 1
