@@ -174,3 +174,79 @@ def test_seed_scale_refuses_bad_numbers(db, options):
 def test_seed_scale_uses_copy_on_postgresql(db):
     assert connection.vendor == "postgresql", "this test needs DATABASE_URL=postgres://..."
     _check_small_run()
+
+
+# --- resources ------------------------------------------------------------------------
+
+
+def _check_resources(count: int) -> None:
+    from culturecloud.core.review import published
+    from culturecloud.resources import browse
+    from culturecloud.resources.models import Resource
+    from culturecloud.search.models import SearchDocument
+    from culturecloud.search.query import search
+
+    resources = Resource.objects.filter(identifier__startswith="cc:res:scale-")
+    assert resources.count() == count
+    assert published(Resource.objects.all()).count() == count
+    docs = SearchDocument.objects.filter(doc_type="resources.resource")
+    assert docs.count() == count
+    sample = resources.select_related("institution").order_by("pk")[: min(count, 50)]
+    for r in sample:
+        assert r.title and r.description.startswith("<p>") and r.year
+        assert r.institution_path == r.institution.path
+        assert r.region_id  # a county of the code table
+    kinds = set(resources.values_list("kind", flat=True))
+    assert kinds <= {"video", "audio", "image", "image_set", "document"} and len(kinds) >= 3
+    assert resources.exclude(ich_category="").exists()
+    # what the library and the search find
+    assert browse.listing(browse.parse_filters({})).count() == count
+    first = sample[0]
+    topic = first.subject.split()[0]
+    results = search(first.title, doc_types=["resources.resource"], page_size=50)
+    assert results.total >= 1
+    assert all(topic in hit.title for hit in results.items)
+    same_title = set(resources.filter(title=first.title).values_list("pk", flat=True))
+    assert same_title <= {int(hit.object_id) for hit in results.items} or results.total > 50
+
+
+def test_seed_scale_resources_with_search_documents(db):
+    out = _run(institutions=30, resources=120, batch=50)
+    assert "Created 120 resources and 120 search documents" in out
+    _check_resources(120)
+    from culturecloud.resources.models import Resource
+
+    used = set(Resource.objects.values_list("institution_id", flat=True))
+    assert len(used) >= 20  # spread over the tree (31 institutions)
+    assert used <= set(Institution.objects.values_list("pk", flat=True))
+    assert AuditEntry.objects.filter(
+        action="core.scale_data.created", after__resources=120
+    ).exists()
+
+
+def test_seed_scale_refuses_negative_resources(db):
+    with pytest.raises(CommandError):
+        _run(resources=-1)
+    with pytest.raises(CommandError):
+        _run(resources=1, workers=0)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_seed_scale_resources_on_postgresql_rebuilds_indexes_with_workers():
+    assert connection.vendor == "postgresql", "this test needs DATABASE_URL=postgres://..."
+    from culturecloud.core.management.scale import seed_resources
+
+    def index_names() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename IN "
+                "('resources_resource', 'search_searchdocument')"
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    before = index_names()
+    result = seed_resources(count=400, batch=100, rebuild_indexes=True, workers=2)
+    assert result.resources == result.documents == 400
+    assert index_names() == before  # dropped for the load, built again
+    _check_resources(400)
