@@ -715,7 +715,11 @@ def export_resources(request: HttpRequest, institution: str = "") -> HttpRespons
     actor = _require_content_staff(request)
     qs = services.staff_resources(actor, Perm.EDIT_CONTENT).select_related("region")
     if institution:
-        found = Institution.objects.filter(code=institution).first()
+        found = (
+            Institution.objects.filter(code=institution).first()
+            if "\x00" not in institution
+            else None
+        )
         if found is None:
             raise NotFound(_("Unknown institution."))
         qs = qs.filter(institution_path__startswith=found.path)

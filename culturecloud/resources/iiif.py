@@ -330,7 +330,9 @@ def _public_image_resource(ref: str) -> Resource:
         .filter(kind__in=IMAGE_KINDS)
         .select_related("institution", "media", "region")
     )
-    resource = qs.filter(pk=int(ref)).first() if ref.isdigit() else None
+    if "\x00" in ref or len(ref) > 255:
+        raise Http404("No such image resource.")
+    resource = qs.filter(pk=int(ref)).first() if ref.isdigit() and len(ref) < 18 else None
     if resource is None:
         resource = qs.filter(identifier=ref).first()
     if resource is None:

@@ -215,6 +215,8 @@ def read_rows(data: bytes, filename: str = "") -> list[dict[str, Any]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _file_error(_("The file is not UTF-8 text.")) from exc
+    if "\x00" in text:
+        raise _file_error(_("The file contains NUL characters."))
     name = filename.lower()
     is_json = name.endswith(".json") or (not name.endswith(".csv") and text.lstrip()[:1] == "[")
     rows: list[dict[str, Any]] = []

@@ -476,6 +476,9 @@ def _arguments(request: HttpRequest) -> tuple[str | None, dict[str, str], list[O
         if len(values) > 1:
             errors.append(OaiError("badArgument", f"The argument '{key[:40]}' is repeated."))
             continue
+        if "\x00" in key or "\x00" in values[0]:
+            errors.append(OaiError("badArgument", "Arguments cannot contain NUL characters."))
+            continue
         if key == "verb":
             verb = values[0]
         else:

@@ -237,6 +237,9 @@ def test_non_image_resources_have_no_manifest(client, published):
     video = published("视频")
     assert client.get(reverse("resources:iiif_manifest", args=[video.pk])).status_code == 404
     assert client.get("/iiif/manifest/no-such-thing").status_code == 404
+    assert client.get("/iiif/manifest/a%00b").status_code == 404
+    assert client.get("/iiif/manifest/" + "9" * 30).status_code == 404
+    assert client.get("/iiif/collection/" + "9" * 30).status_code == 404
 
 
 def test_collection_of_manifests(client, photo, editor, reviewer, published):

@@ -155,6 +155,7 @@ def test_bad_rows_are_reported_and_good_rows_land(tmp_path, admin, tree):
         (b"dc:title,colour\nx,red\n", "Unknown column “colour”"),
         (b"dc:title,dc:type,institution\nx,Text,cn\n", "The column “dc:identifier” is missing"),
         (b"\xff\xfe\x00bad", "not UTF-8"),
+        (b"dc:title,dc:type,dc:identifier,institution\nx\x00,Text,a,cn\n", "NUL"),
     ],
 )
 def test_whole_file_problems_change_nothing(tmp_path, admin, tree, data, message):

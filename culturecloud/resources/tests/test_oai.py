@@ -203,6 +203,8 @@ def test_post_form_is_accepted(client, catalogue):
         ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2999-01-01"},
          "noRecordsMatch"),
         ({"verb": "ListSets", "resumptionToken": "abc"}, "badResumptionToken"),
+        ({"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": "oai:a:\x00"},
+         "badArgument"),
     ],
 )  # fmt: skip
 def test_protocol_errors(client, catalogue, params, code):
