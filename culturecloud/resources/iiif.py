@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from PIL import Image, ImageOps
 
+from culturecloud.institutions.permissions import Perm, has_perm
 from culturecloud.media import storage as media_storage
 from culturecloud.media.models import AssetStatus, MediaAsset
 
@@ -85,10 +86,9 @@ def _bad(message: str) -> HttpResponse:
 # --- Image API --------------------------------------------------------------------------
 
 
-def public_asset(identifier: Any) -> MediaAsset:
-    """A ready image of a published resource, or Http404."""
+def _published_asset(identifier: Any) -> MediaAsset | None:
     published = services.public_resources()
-    asset = (
+    return (
         MediaAsset.objects.filter(pk=identifier, kind="image", status=AssetStatus.READY)
         .filter(
             Q(pk__in=published.filter(media__isnull=False).values("media"))
@@ -100,9 +100,24 @@ def public_asset(identifier: Any) -> MediaAsset:
         )
         .first()
     )
-    if asset is None:
-        raise Http404("No such image.")
-    return asset
+
+
+def visible_asset(request: HttpRequest, identifier: Any) -> tuple[MediaAsset, bool]:
+    """(asset, public): a ready image of a published resource (public), or for staff of its
+    institution's subtree (WORKBENCH) any ready image, so that previews zoom too; else 404."""
+    asset = _published_asset(identifier)
+    if asset is not None:
+        return asset, True
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        asset = (
+            MediaAsset.objects.select_related("institution")
+            .filter(pk=identifier, kind="image", status=AssetStatus.READY)
+            .first()
+        )
+        if asset is not None and has_perm(user, Perm.WORKBENCH, asset.institution):
+            return asset, False
+    raise Http404("No such image.")
 
 
 def dimensions(asset: MediaAsset) -> tuple[int, int]:
@@ -154,16 +169,19 @@ def info_document(request: HttpRequest, asset: MediaAsset) -> dict[str, Any]:
 
 @require_GET
 def info(request: HttpRequest, identifier: Any) -> HttpResponse:
-    asset = public_asset(identifier)
-    return _json(
+    asset, is_public = visible_asset(request, identifier)
+    response = _json(
         info_document(request, asset),
         f'application/ld+json;profile="{IMAGE_CONTEXT}"',
     )
+    if not is_public:
+        response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET
 def base(request: HttpRequest, identifier: Any) -> HttpResponse:
-    public_asset(identifier)
+    visible_asset(request, identifier)
     return _cors(
         HttpResponseRedirect(reverse("resources:iiif_info", kwargs={"identifier": str(identifier)}))
     )
@@ -267,7 +285,7 @@ def image(
     quality: str,
     fmt: str,
 ) -> HttpResponse:
-    asset = public_asset(identifier)
+    asset, is_public = visible_asset(request, identifier)
     width, height = dimensions(asset)
     try:
         if not width or not height:
@@ -297,7 +315,9 @@ def image(
             cache.set(key, body, CACHE_SECONDS)
         response = HttpResponse(body, content_type=FORMATS[fmt][1])
     response["ETag"] = etag
-    response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    response["Cache-Control"] = (
+        f"public, max-age={CACHE_SECONDS}" if is_public else "private, max-age=300"
+    )
     response["Link"] = f'<{IMAGE_PROFILE}/3/level1.json>;rel="profile"'
     return _cors(response)
 

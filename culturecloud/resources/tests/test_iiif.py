@@ -196,6 +196,20 @@ def test_only_published_images_are_served(client, photo, reviewer, make_resource
     assert client.get(f"/iiif/{draft.media.pk}/info.json").status_code == 404
 
 
+def test_staff_previews_zoom_into_unpublished_images(client, photo, reviewer, staff):
+    resource = photo()
+    assert resource.media is not None
+    review.unpublish(resource, actor=reviewer)
+    url = f"/iiif/{resource.media.pk}/info.json"
+    client.force_login(staff["sibling_editor"])  # another subtree: nothing
+    assert client.get(url).status_code == 404
+    client.force_login(staff["editor"])
+    response = client.get(url)
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+    tile = client.get(f"/iiif/{resource.media.pk}/0,0,512,512/256,/0/default.jpg")
+    assert tile.status_code == 200 and tile["Cache-Control"].startswith("private")
+
+
 def test_manifest_follows_presentation_3(client, photo):
     resource = photo()
     for ref in (resource.pk, resource.identifier):
