@@ -57,6 +57,12 @@ POLICY_VERSION: str = getattr(settings, "ACCOUNTS_POLICY_VERSION", "2026-01")
 LOGIN_RATE_PER_ACCOUNT: tuple[int, int] = getattr(settings, "LOGIN_RATE_PER_ACCOUNT", (10, 900))
 # Real-name attempts per account and day (a refused ID number tells whether it is in use).
 REALNAME_RATE_PER_USER: tuple[int, int] = (10, 86400)
+# Checks of a signed-in user's own password (change password, delete account): as many as
+# log-in attempts, so a stolen session cannot guess the password through these forms.
+PASSWORD_CHECK_RATE_PER_USER: tuple[int, int] = LOGIN_RATE_PER_ACCOUNT
+# Avatar uploads (decoded and re-encoded) and data exports (every record of the account).
+AVATAR_RATE_PER_USER: tuple[int, int] = getattr(settings, "AVATAR_RATE_PER_USER", (20, 3600))
+EXPORT_RATE_PER_USER: tuple[int, int] = getattr(settings, "EXPORT_RATE_PER_USER", (10, 3600))
 # Logs of erased accounts (IP, user agent) are kept this long (Cybersecurity Law art. 21).
 LOG_RETENTION_DAYS: int = getattr(settings, "ACCOUNT_LOG_RETENTION_DAYS", 180)
 MAX_API_TOKENS = 20
@@ -485,15 +491,27 @@ def login_with_password(*, identifier: str, password: str, ip: str = "") -> User
     return user
 
 
+def _check_own_password(user: User, password: Any, field: str, message: str) -> None:
+    """The signed-in user's current password, rate limited per account
+    (PASSWORD_CHECK_RATE_PER_USER)."""
+    _limit(
+        f"password-check:{user.pk}",
+        PASSWORD_CHECK_RATE_PER_USER,
+        _("Too many password attempts. Please try again later."),
+    )
+    if not (
+        isinstance(password, str)
+        and len(password) <= MAX_PASSWORD_LENGTH
+        and user.check_password(password)
+    ):
+        raise _field_error(field, message, "wrong_password")
+
+
 def set_password(*, user: User, new_password: str, old_password: str | None = None) -> User:
     """Set or change the password. An existing password must be given to change it."""
-    if user.has_usable_password() and not (
-        isinstance(old_password, str)
-        and len(old_password) <= MAX_PASSWORD_LENGTH
-        and user.check_password(old_password)
-    ):
-        raise _field_error(
-            "old_password", _("Your current password is not correct."), "wrong_password"
+    if user.has_usable_password():
+        _check_own_password(
+            user, old_password, "old_password", _("Your current password is not correct.")
         )
     _check_password_strength(new_password, user, "new_password")
     with transaction.atomic():
@@ -702,6 +720,12 @@ def update_profile(
         if unknown:
             raise _field_error("interests", _("Unknown interest."), "invalid_interests")
         changes["interests"] = list(dict.fromkeys(interests))
+    if avatar is not None:
+        _limit(
+            f"avatar:{user.pk}",
+            AVATAR_RATE_PER_USER,
+            _("You have changed your avatar many times. Please try again later."),
+        )
     new_avatar = clean_image(avatar, field="avatar") if avatar is not None else None
     old_avatar_name = user.avatar.name if user.avatar else ""
     with transaction.atomic():
@@ -902,8 +926,14 @@ def _iso(value: Any) -> Any:
 def export_user_data(*, user: User) -> dict[str, Any]:
     """Everything the platform holds about the user, as JSON-ready data (PIPL art. 45).
 
-    A fixed number of queries whatever the amount of data."""
+    A fixed number of queries whatever the amount of data. Rate limited per account."""
     from culturecloud.institutions.models import Membership
+
+    _limit(
+        f"export:{user.pk}",
+        EXPORT_RATE_PER_USER,
+        _("You have downloaded your data many times. Please try again later."),
+    )
 
     verification = RealNameVerification.objects.filter(user=user).first()
     region = Region.objects.filter(pk=user.region_id).first() if user.region_id else None
@@ -1011,12 +1041,8 @@ def erase_account(*, user: User, confirm: bool, password: str | None = None) -> 
         raise ServiceError(message, code="confirmation_required", fields={"confirm": [message]})
     if user.erased_at is not None:
         raise Conflict(_("This account has already been deleted."), code="already_erased")
-    if user.has_usable_password() and not (
-        isinstance(password, str)
-        and len(password) <= MAX_PASSWORD_LENGTH
-        and user.check_password(password)
-    ):
-        raise _field_error("password", _("Your password is not correct."), "wrong_password")
+    if user.has_usable_password():
+        _check_own_password(user, password, "password", _("Your password is not correct."))
     now = timezone.now()
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)

@@ -363,7 +363,11 @@ def password_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def export_view(request: HttpRequest) -> HttpResponse:
-    data = services.export_user_data(user=_current_user(request))
+    try:
+        data = services.export_user_data(user=_current_user(request))
+    except ServiceError as exc:  # rate limited
+        messages.error(request, exc.message)
+        return redirect("accounts:me")
     body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="culturecloud-my-data.json"'

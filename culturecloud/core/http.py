@@ -5,6 +5,8 @@ from django.http import HttpResponse
 def public(response: HttpResponse, max_age: int | None = None) -> HttpResponse:
     """Mark a public GET as cacheable by browsers and the CDN; the ETag comes from
     ConditionalGetMiddleware, which also answers If-None-Match with 304."""
+    if response.status_code == 429:  # says who asked too often: never shared
+        return private(response)
     seconds = settings.PUBLIC_CACHE_SECONDS if max_age is None else max_age
     response["Cache-Control"] = f"public, max-age={seconds}"
     response["Vary"] = "Accept-Language, Cookie"

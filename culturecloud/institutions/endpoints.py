@@ -474,9 +474,7 @@ def add_member(request: HttpRequest, code: str, payload: MemberIn) -> Any:
         user = User.objects.filter(pk=payload.user_id, is_active=True).first()
         field = "user_id"
     elif payload.phone:
-        from culturecloud.accounts.services import find_user_by_phone
-
-        user = find_user_by_phone(payload.phone)
+        user = services.find_person_by_phone(actor=actor, phone=payload.phone)
         field = "phone"
     else:
         message = _("Give the person's account number or mobile number.")

@@ -22,13 +22,14 @@ from typing import Any, TypeVar
 
 import nh3
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, models, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext as _
 
-from culturecloud.core import audit, review
+from culturecloud.core import audit, ratelimit, review
 from culturecloud.core.errors import Conflict, NotFound, ServiceError
 from culturecloud.core.models import ReviewStatus
 
@@ -57,6 +58,13 @@ KIND_RANK: dict[str, int] = {
 VENUE_KINDS = frozenset({K.LIBRARY, K.MUSEUM})
 # Grassroots units get a free mini-site.
 GRASSROOTS_KINDS = frozenset({K.TOWNSHIP, K.VILLAGE})
+
+# Rates (limit, window seconds) in the shared cache, per member of staff:
+# - looking a person up by mobile number tells whether the number has an account, so the
+#   member form must not serve as a directory of registered numbers;
+# - a logo upload is decoded and re-encoded.
+MEMBER_LOOKUP_RATE: tuple[int, int] = getattr(settings, "MEMBER_LOOKUP_RATE", (30, 3600))
+LOGO_UPLOAD_RATE: tuple[int, int] = getattr(settings, "LOGO_UPLOAD_RATE", (30, 3600))
 
 
 def kind_allowed_under(child_kind: str, parent_kind: str) -> bool:
@@ -426,9 +434,29 @@ def update_institution(*, actor: Any, institution: Institution, **fields: Any) -
     return locked
 
 
+def find_person_by_phone(*, actor: Any, phone: str) -> Any:
+    """The account of the mobile number `phone` (None if there is none), for adding a
+    member; ServiceError invalid_phone for a malformed number. Rate limited per actor
+    (MEMBER_LOOKUP_RATE): the answer tells whether a number is registered."""
+    from culturecloud.accounts.services import find_user_by_phone
+
+    ratelimit.check(
+        f"member-lookup:{actor.pk}",
+        MEMBER_LOOKUP_RATE,
+        _("You have looked up many mobile numbers. Please try again later."),
+    )
+    return find_user_by_phone(phone)
+
+
 def set_institution_logo(*, actor: Any, institution: Institution, upload: Any) -> Institution:
     """Replace the logo with `upload` (checked by content, re-encoded); None removes it."""
     check_perm(actor, Perm.EDIT_INSTITUTION, institution)
+    if upload is not None:
+        ratelimit.check(
+            f"logo:{actor.pk}",
+            LOGO_UPLOAD_RATE,
+            _("You have uploaded many logos. Please try again later."),
+        )
     content = reencode_image(upload, field="logo") if upload is not None else None
     with transaction.atomic():
         locked = Institution.objects.select_for_update().get(pk=institution.pk)

@@ -8,6 +8,7 @@ MEDIA_UPLOAD_MIN_CHUNK_BYTES  smallest chunk but the last (keeps row counts sane
                               8 KiB so that the first chunk shows what the file is)
 MEDIA_UPLOAD_SESSION_TTL      seconds an idle upload session lives (each chunk renews it)
 MEDIA_MAX_OPEN_SESSIONS       open upload sessions per user
+MEDIA_UPLOAD_RATE             new uploads (direct or resumable) per user: (count, seconds)
 MEDIA_IMAGE_SIZES             image renditions: name → longest side in pixels
 MEDIA_IMAGE_MAX_PIXELS        larger images are refused (decompression bombs)
 MEDIA_VIDEO_LADDER            HLS ladder: short side → (video kbit/s, audio kbit/s)
@@ -42,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "MEDIA_UPLOAD_MIN_CHUNK_BYTES": 64 * 1024,
     "MEDIA_UPLOAD_SESSION_TTL": 24 * 3600,
     "MEDIA_MAX_OPEN_SESSIONS": 20,
+    "MEDIA_UPLOAD_RATE": (300, 3600),
     "MEDIA_IMAGE_SIZES": {"thumbnail": 320, "medium": 800, "large": 1600},
     "MEDIA_IMAGE_MAX_PIXELS": 100_000_000,
     "MEDIA_VIDEO_LADDER": {360: (800, 96), 540: (1400, 128), 720: (2800, 128), 1080: (5000, 160)},

@@ -34,7 +34,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from culturecloud.core import audit
+from culturecloud.core import audit, ratelimit
 from culturecloud.core.errors import Conflict, NotFound, RateLimited, ServiceError
 from culturecloud.institutions.models import Institution
 from culturecloud.institutions.permissions import Perm, check_perm, has_perm, scope_queryset
@@ -147,6 +147,17 @@ def _check_institution(actor: Any, institution: Institution) -> None:
     check_perm(actor, Perm.EDIT_CONTENT, institution)
     if not institution.is_active:
         raise ServiceError(_("This institution no longer exists."), code="institution_inactive")
+
+
+def _count_upload(actor: Any) -> None:
+    """One more upload of `actor` (MEDIA_UPLOAD_RATE, shared cache): each file is stored,
+    inspected and transcoded, so their number is bounded like other expensive requests."""
+    limit, window = conf.get("MEDIA_UPLOAD_RATE")
+    ratelimit.check(
+        f"media-upload:{actor.pk}",
+        (int(limit), int(window)),
+        _("You have uploaded many files in a short time. Please try again later."),
+    )
 
 
 def clean_filename(name: str) -> str:
@@ -294,6 +305,7 @@ def create_asset_from_upload(
     """A file sent in one request (at most MEDIA_DIRECT_UPLOAD_MAX_BYTES): checked, stored
     as the original of a new asset, processing queued after commit. Needs EDIT_CONTENT."""
     _check_institution(actor, institution)
+    _count_upload(actor)
     accepted = _accepted_kinds(kinds)
     filename = clean_filename(getattr(uploaded_file, "name", "") or "")
     size = getattr(uploaded_file, "size", None)
@@ -356,6 +368,7 @@ def create_upload_session(
     """Open a resumable upload of `size` bytes. The content is checked on the first chunk;
     here only what the request says: the size against the largest limit that can apply."""
     _check_institution(actor, institution)
+    _count_upload(actor)
     accepted = _accepted_kinds(kinds)
     filename = clean_filename(filename)
     if size <= 0:

@@ -86,7 +86,7 @@ def index(request: HttpRequest) -> HttpResponse:
             results = browse.search_resources(q, filters, page=number, page_size=PAGE_SIZE)
         except ServiceError as exc:
             context["error"] = exc
-            status = 400
+            status = exc.status  # 400, or 429 when rate limited
         else:
             context["results"] = results
             context["facets"] = _search_facets(results, params)

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.db import router
 from django.utils.translation import gettext as _
 
+from culturecloud.core import ratelimit
 from culturecloud.core.errors import ServiceError
+from culturecloud.core.origin import current_origin
 
 from .backends import get_backend
 from .models import SearchDocument
@@ -24,6 +26,13 @@ REGION_RE = re.compile(r"^\d{2}(?:\d{2}){0,2}$")
 
 def candidate_limit() -> int:
     return int(getattr(settings, "SEARCH_CANDIDATES", 1000))
+
+
+def search_rate() -> tuple[int, int]:
+    """Searches per client IP (limit, seconds) in the shared cache: every search is a
+    ranked, faceted query, so one client must not be able to keep the database busy."""
+    limit, window = getattr(settings, "SEARCH_RATE_PER_IP", (300, 60))
+    return int(limit), int(window)
 
 
 def region_prefix(code: str) -> str:
@@ -62,6 +71,13 @@ def search(
     that many (`total_is_capped` says there are more), and so do the facets. An empty `q`
     lists what the filters select. Raises ServiceError on bad arguments.
     """
+    ip = current_origin().ip  # empty outside a request (tasks, commands): not limited
+    if ip:
+        ratelimit.check(
+            f"search:ip:{ip}",
+            search_rate(),
+            _("Too many searches from your network. Please wait a moment and try again."),
+        )
     started = time.perf_counter()
     q = (q or "").strip()
     if len(q) > MAX_QUERY_LENGTH:

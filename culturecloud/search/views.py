@@ -92,7 +92,7 @@ def page(request: HttpRequest) -> HttpResponse:
             )
         except ServiceError as exc:
             add_service_error(form, exc)
-            status = 400
+            status = exc.status  # 400, or 429 when rate limited
         else:
             current = results.sort
             context.update(

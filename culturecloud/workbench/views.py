@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from culturecloud.accounts.services import find_user_by_phone
 from culturecloud.core import review
 from culturecloud.core.errors import PermissionDenied, ServiceError
 from culturecloud.core.forms import add_service_error
@@ -58,6 +57,7 @@ from culturecloud.institutions.services import (
     EDITABLE_STATUSES,
     add_member,
     create_article,
+    find_person_by_phone,
     remove_member,
     set_institution_logo,
     update_article,
@@ -387,7 +387,7 @@ def members(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                person = find_user_by_phone(form.cleaned_data["phone"])
+                person = find_person_by_phone(actor=user, phone=form.cleaned_data["phone"])
                 if person is None:
                     message = _(
                         "No account uses this mobile number. "
