@@ -237,9 +237,7 @@ class PostgresBackend(SqlBackend):
             (f"{query} & {_lexeme(token)}", "", []) for token in reversed(POPULARITY_TOKENS)
         ] + [(query, "", [])]
 
-    def _inner(
-        self, request: SearchRequest, *, with_tsv: bool
-    ) -> tuple[str, list[Any], str, list[Any]]:
+    def _inner(self, request: SearchRequest) -> tuple[str, list[Any], str, list[Any]]:
         """The bounded candidates: CTEs t0…tn (one per tier) and the UNION ALL that takes the
         first tier with more than `candidates` rows (or the last). Returns (WITH items, their
         params, the union, its params)."""
@@ -249,7 +247,8 @@ class PostgresBackend(SqlBackend):
             if request.sort is Sort.NEWEST
             else "d.popularity DESC, d.id DESC"
         )
-        columns = f"{CANDIDATE_COLUMNS}, d.published_at" + (", d.tsv" if with_tsv else "")
+        # only the sort keys: the winners' other columns are read once, by id, afterwards
+        columns = "d.id, d.popularity, d.published_at"
         ctes: list[str] = []
         cte_params: list[Any] = []
         tiers = self._tiers(request, query)
@@ -313,39 +312,43 @@ class PostgresBackend(SqlBackend):
     def _candidates(self, request: SearchRequest, limit: int) -> list[tuple[Any, ...]]:
         """The candidates as tuples (the Python path of SqlBackend; tests compare it with
         `_count`). `limit` is always `candidates + 1` here: the tiers are built for it."""
-        ctes, cte_params, union, union_params = self._inner(request, with_tsv=True)
-        tier, tier_params = self._tier(request, "c")
-        columns = CANDIDATE_COLUMNS.replace("d.", "c.")
+        ctes, cte_params, union, union_params = self._inner(request)
+        tier, tier_params = self._tier(request, "s")
+        columns = CANDIDATE_COLUMNS.replace("d.", "s.")
         order = (
-            "c.published_at DESC, c.id DESC"
+            "u.published_at DESC, u.id DESC"
             if request.sort is Sort.NEWEST
-            else "c.popularity DESC, c.id DESC"
+            else "u.popularity DESC, u.id DESC"
         )
-        sql = f"WITH {ctes} SELECT {columns}, {tier} FROM ({union}) c ORDER BY {order}"  # noqa: S608
+        sql = (
+            f"WITH {ctes} SELECT {columns}, {tier} FROM ({union}) u "  # noqa: S608
+            f"JOIN search_searchdocument s ON s.id = u.id ORDER BY {order}"
+        )
         return self._execute(sql, [*cte_params, *tier_params, *union_params])[:limit]
 
     def _count(self, request: SearchRequest) -> Counted:
         """Page, total and facets in one statement: the candidates are materialized once and
         aggregated in the database (the Python path of SqlBackend spent more time decoding
         1,000 rows than the database spent finding them)."""
-        ctes, cte_params, union, union_params = self._inner(request, with_tsv=True)
-        tier, tier_params = self._tier(request, "c")
+        ctes, cte_params, union, union_params = self._inner(request)
+        tier, tier_params = self._tier(request, "s")
         order = {
             Sort.RELEVANCE: "tier DESC, popularity DESC, id DESC",
             Sort.VIEWS: "popularity DESC, id DESC",
             Sort.NEWEST: "published_at DESC, id DESC",
         }[request.sort]
         cand_order = (
-            "published_at DESC, id DESC"
+            "u.published_at DESC, u.id DESC"
             if request.sort is Sort.NEWEST
-            else ("popularity DESC, id DESC")
+            else "u.popularity DESC, u.id DESC"
         )
         sql_params: list[Any] = [*cte_params, *tier_params, *union_params]
         head = (
             f"WITH {ctes}, c AS MATERIALIZED ("  # noqa: S608
-            f"SELECT c.id, c.doc_type, c.institution_id, c.region_code, c.category, c.kind, "
-            f"c.language, c.year, c.facets, c.popularity, c.published_at, {tier} AS tier, "
-            f"row_number() OVER (ORDER BY {cand_order}) AS rn FROM ({union}) c), "
+            f"SELECT s.id, s.doc_type, s.institution_id, s.region_code, s.category, s.kind, "
+            f"s.language, s.year, s.facets, u.popularity, u.published_at, {tier} AS tier, "
+            f"row_number() OVER (ORDER BY {cand_order}) AS rn FROM ({union}) u "
+            "JOIN search_searchdocument s ON s.id = u.id), "
             "k AS (SELECT * FROM c WHERE rn <= %s) "
         )
         sql_params.append(request.candidates)
