@@ -109,7 +109,9 @@ class Generator:
         self.words = vocab or vocabulary()
         self.cum = list(itertools.accumulate(1.0 / (r + 1) for r in range(len(self.words))))
         self.rng = random.Random(seed)
-        self.start = dt.datetime(2016, 1, 1, tzinfo=dt.UTC)
+        # ten years up to today, so that "newest" windows (7 days, 30 days, …) hold documents
+        today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        self.start = today - dt.timedelta(days=3650)
 
     def text(self, chars: int) -> str:
         out: list[str] = []

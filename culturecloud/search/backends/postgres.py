@@ -8,7 +8,8 @@ Besides the words, each vector carries tokens that cannot come from text (they s
 with "~"), so that filters and the candidate bound are answered inside the GIN index:
 - filter tokens: ~t<type>, ~r<region prefix> (2, 4 and 6 digits), ~c<category>,
   ~k<kind>, ~l<language>, ~y<year>, ~f<facet>=<value>;
-- popularity tiers: ~p8, ~p16, … ~p8192 on every document with at least that many views.
+- popularity tiers: ~p8, ~p16, … ~p8192 on every document with at least that many views;
+- the month of publication, ~m<YYYYMM>.
 
 A query never ranks every match. It wants the `candidates + 1` most viewed matches; it
 asks first among the documents of the highest tier ("q & '~p8192'"), then the next, and
@@ -16,7 +17,7 @@ so on, in one statement (each tier is a CTE that runs only if the ones before it
 few). A tier that answers with enough rows holds exactly the most viewed matches, so each
 query reads about a thousand to a few thousand rows whether its words are in ten documents
 or in half of them (BENCHMARKS.md: ranking all matches of a common word took 481 ms).
-"Newest" does the same with publication windows (3 days, 7, 15, 30, …, 960, everything).
+"Newest" does the same with the last 1, 2, 4, … 64 months (an OR of month tokens).
 Only the candidates are then checked for title / subject hits, counted and faceted.
 """
 
@@ -107,8 +108,9 @@ def tsquery_literal(terms: Sequence[QueryTerm], weights: str = "", operator: str
 # that answers holds at most about twice the rows it needs, the ones above it as many again.
 POPULARITY_TIERS = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
 POPULARITY_TOKENS = [f"~p{n}" for n in POPULARITY_TIERS]
-# Publication windows for "newest", in days, most recent first (then everything).
-NEWEST_WINDOWS = (3, 7, 15, 30, 60, 120, 240, 480, 960)
+# "Newest" asks the documents published in the last 1, 2, 4, … months first (every
+# document carries the token ~m<YYYYMM> of its publication month), then everything.
+NEWEST_MONTHS = (1, 2, 4, 8, 16, 32, 64)
 
 
 def popularity_tokens(popularity: int) -> list[str]:
@@ -130,9 +132,22 @@ def filter_tokens(values: dict[str, Any]) -> list[str]:
     return tokens
 
 
+def month_token(moment: dt.datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"~m{local.year:04d}{local.month:02d}"
+
+
+def recent_month_tokens(months: int, now: dt.datetime | None = None) -> list[str]:
+    """The month tokens of the last `months` months, this one included."""
+    local = timezone.localtime(now or timezone.now())
+    index = local.year * 12 + local.month - 1
+    return [f"~m{(index - i) // 12:04d}{(index - i) % 12 + 1:02d}" for i in range(months)]
+
+
 def vector_literal(row: Row) -> str:
     """The document's whole vector: words with weights, then filter and tier tokens."""
     tokens = filter_tokens(row.values) + popularity_tokens(row.values["popularity"])
+    tokens.append(month_token(row.values["published_at"]))
     return " ".join([tsvector_literal(row), *(_lexeme(t) for t in dict.fromkeys(tokens))])
 
 
@@ -230,8 +245,12 @@ class PostgresBackend(SqlBackend):
         if request.sort is Sort.NEWEST:
             now = timezone.now()
             return [
-                (query, "d.published_at >= %s", [now - dt.timedelta(days=days)])
-                for days in NEWEST_WINDOWS
+                (
+                    f"{query} & ({' | '.join(_lexeme(t) for t in recent_month_tokens(n, now))})",
+                    "",
+                    [],
+                )
+                for n in NEWEST_MONTHS
             ] + [(query, "", [])]
         return [
             (f"{query} & {_lexeme(token)}", "", []) for token in reversed(POPULARITY_TOKENS)
@@ -257,7 +276,11 @@ class PostgresBackend(SqlBackend):
         # has fewer would be walked to its very end (the 110 ms of BENCHMARKS.md). The last
         # tier runs only when the one before it held few matches, so it is read the same way,
         # unless a filter outside the vector (institution, years) may make a walk cheaper.
-        gin_order = "d.popularity + 0 DESC, d.id DESC" if request.sort is not Sort.NEWEST else order
+        gin_order = (
+            "d.published_at + interval '0 seconds' DESC, d.id DESC"
+            if request.sort is Sort.NEWEST
+            else "d.popularity + 0 DESC, d.id DESC"
+        )
         for i, (tsquery, condition, condition_params) in enumerate(tiers):
             conditions = list(where)
             values: list[Any] = []

@@ -3,6 +3,7 @@ aggregation, and the row lock that keeps a sync from writing a stale state."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import Any
 
@@ -38,10 +39,12 @@ def test_tsvector_column_gin_index_and_statistics(db):
 def test_vector_weights_title_subject_body_and_tokens(tree, doc, extra_facet):
     """Search-mode words and single characters of title (A) and subject (B), words of the
     body (C), one position each; then the filter and popularity tier tokens."""
-    doc("京剧院", body="昆曲 表演 昆曲", subject="剪纸", object_id=1)
+    march = dt.datetime(2024, 3, 5, 12, tzinfo=dt.UTC)
+    doc("京剧院", body="昆曲 表演 昆曲", subject="剪纸", object_id=1, published_at=march)
     doc(
         "年画",
         object_id=2,
+        published_at=march,
         institution=tree.county,
         category="craft",
         kind="image",
@@ -54,13 +57,13 @@ def test_vector_weights_title_subject_body_and_tokens(tree, doc, extra_facet):
         cursor.execute("SELECT tsv::text FROM search_searchdocument ORDER BY object_id")
         first, second = (row[0] for row in cursor.fetchall())
     assert first == (
-        "'~tinstitutions.article' '京':4A '京剧':1A '京剧院':3A '剧':5A '剧院':2A '剪':8B "
-        "'剪纸':7B '昆曲':10C '纸':9B '表演':11C '院':6A"
+        "'~m202403' '~tinstitutions.article' '京':4A '京剧':1A '京剧院':3A '剧':5A '剧院':2A "
+        "'剪':8B '剪纸':7B '昆曲':10C '纸':9B '表演':11C '院':6A"
     )
     assert second == (
-        "'~ccraft' '~fich_category=传统美术' '~kimage' '~lzh' '~p128' '~p16' '~p256' '~p32' "
-        "'~p64' '~p8' '~r44' '~r4401' '~r440117' '~tinstitutions.article' '~y2024' '年':2A "
-        "'年画':1A '画':3A"
+        "'~ccraft' '~fich_category=传统美术' '~kimage' '~lzh' '~m202403' '~p128' '~p16' "
+        "'~p256' '~p32' '~p64' '~p8' '~r44' '~r4401' '~r440117' '~tinstitutions.article' "
+        "'~y2024' '年':2A '年画':1A '画':3A"
     )
     services.set_popularity(doc_type="institutions.article", object_id=2, popularity=20)
     with connection.cursor() as cursor:
@@ -172,6 +175,45 @@ def cte_ran(plan: str) -> list[bool]:
         for i, line in enumerate(lines)
         if line.strip().startswith("CTE t") and line.strip()[5:].isdigit()
     ]
+
+
+def test_newest_asks_the_last_months_first(tree, doc):
+    """ "Newest" reads the documents of the last 1, 2, 4, … months first: the month that
+    holds enough matches answers, the older months are never read."""
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from culturecloud.search.registry import Document
+
+    backend = get_backend()
+    now = timezone.now()
+    docs = [
+        Document(
+            doc_type="institutions.article",
+            object_id=i,
+            title=f"剪纸 {i}",
+            published_at=now - dt.timedelta(hours=i),  # 3,000 documents over ~4 months
+            popularity=3000 - i,
+        )
+        for i in range(3000)
+    ]
+    for start in range(0, len(docs), 1000):
+        backend.index(docs[start : start + 1000])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_searchdocument")
+    with CaptureQueriesContext(connection) as ctx:
+        results = search("剪纸", sort="newest", page_size=3)
+    assert [h.title for h in results.items] == ["剪纸 0", "剪纸 1", "剪纸 2"]
+    assert (results.total, results.total_is_capped) == (1000, True)
+    (sql,) = [x["sql"] for x in ctx.captured_queries if x["sql"].startswith("WITH t0")]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql)
+        plan = "\n".join(r[0] for r in cursor.fetchall())
+    ran = cte_ran(plan)
+    assert ran[-1] is False  # never everything
+    assert sum(ran) <= 3  # this month (perhaps too few rows at its start), 2 months, 4 months
+    oldest_first = search("剪纸", sort="newest", page=50, page_size=20)
+    assert oldest_first.items[-1].title == "剪纸 999"
 
 
 @pytest.mark.django_db(transaction=True)
