@@ -5,9 +5,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
+
+from culturecloud.core.errors import ServiceError
 
 from .models import ApiToken
 
@@ -36,12 +41,25 @@ class BearerTokenAuth(HttpBearer):
 
 
 class SessionAuth(APIKeyCookie):
-    """The logged-in site user; unsafe methods must carry the CSRF token (csrf=True)."""
+    """The logged-in site user; unsafe methods must carry the CSRF token (csrf=True).
 
-    param_name = "sessionid"
+    Without a session cookie there is no session to protect: the call is anonymous and
+    ends in 401 (an app with an expired bearer token was told "CSRF check Failed")."""
+
+    param_name = settings.SESSION_COOKIE_NAME
 
     def __init__(self) -> None:
         super().__init__(csrf=True)
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.COOKIES.get(self.param_name):
+            return None
+        try:
+            return super()._get_key(request)
+        except HttpError:
+            raise ServiceError(
+                _("CSRF check failed. Please reload the page."), code="csrf_failed", status=403
+            ) from None
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)

@@ -376,6 +376,7 @@ def test_session_authenticated_api_writes_need_the_csrf_token(site, tree):
         assert response.status_code == 403, (op.key, response.status_code, response.content)
         body = response.json()
         assert set(body) == {"code", "message", "fields"}, op.key
+        assert body["code"] == "csrf_failed", (op.key, body)
         refused += 1
     assert refused >= 25
     # The same session with the token in the header goes through.
