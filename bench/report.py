@@ -207,6 +207,18 @@ def _command(result: dict[str, Any]) -> str:
     return ".venv/bin/python " + result["command"]
 
 
+def _loads(sessions: list[dict[str, Any]]) -> tuple[float, float]:
+    """Lowest and highest 1-minute load average seen before a wrk run of these sessions."""
+    loads = [
+        run["load_before"][0]
+        for s in sessions
+        for part in (s.get("sessions") or [s])
+        for run in [*part["ceiling"]["runs"], *part["endpoints"]]
+        if isinstance(run, dict) and run.get("load_before")
+    ]
+    return (min(loads), max(loads)) if loads else (0.0, 0.0)
+
+
 def _machine(result: dict[str, Any]) -> str:
     m = result["machine"]
     return (
@@ -302,8 +314,8 @@ def render(result: dict[str, Any], source: Path | str) -> str:
         "```",
         "",
         f"Machine: {_machine(result)}. Server, PostgreSQL, Redis and wrk share the cores. "
-        f"Load average at the start {result['load_at_start'][0]:.2f}, at the end "
-        f"{result['load_at_end'][0]:.2f} (per run in {src_text}).",
+        "1-minute load average before each wrk run: {:.1f}–{:.1f} (other work on the machine "
+        "adds to it; every run's value is in {}).".format(*_loads(sizes), src_text),
         "",
         f"Server: {result['server']} (the flags of `make serve`), production settings "
         "(DEBUG=0, PostgreSQL, Redis cache and sessions) plus the bare view `/bench/ceiling` "
@@ -346,7 +358,9 @@ def render(result: dict[str, Any], source: Path | str) -> str:
             "",
             "Same application, same settings, same wrk runs; one server session each. gunicorn "
             "sync workers close the connection after every answer (no keep-alive), gthread "
-            f"workers keep it. Decision: {_decision()}.",
+            f"workers keep it. Mean of {result['servers'][0].get('rounds', 1)} rounds, the second "
+            "in reverse order; load average before the runs "
+            "{:.1f}–{:.1f}. Decision: {}.".format(*_loads(result["servers"]), _decision()),
             "",
             *server_table(result["servers"]),
             "",
