@@ -332,46 +332,53 @@ class PostgresBackend(SqlBackend):
             cursor.execute(sql, params)
             return cursor.fetchall()
 
+    def _winners(self, request: SearchRequest) -> tuple[str, list[Any]]:
+        """The candidates (tier rows) with their columns and relevance tier: one primary-key
+        probe per candidate (LATERAL … OFFSET 0 keeps it a probe, not a merge with the whole
+        table, and computes the tier before anything sorts the rows with their vectors)."""
+        ctes, cte_params, union, union_params = self._inner(request)
+        tier, tier_params = self._tier(request, "s")
+        sql = (
+            f"WITH {ctes}, w AS MATERIALIZED (SELECT s.id, s.doc_type, s.institution_id, "  # noqa: S608
+            "s.region_code, s.category, s.kind, s.language, s.year, s.facets, u.popularity, "
+            f"u.published_at, s.tier FROM ({union}) u CROSS JOIN LATERAL ("
+            "SELECT s.id, s.doc_type, s.institution_id, s.region_code, s.category, s.kind, "
+            f"s.language, s.year, s.facets, {tier} AS tier FROM search_searchdocument s "
+            "WHERE s.id = u.id OFFSET 0) s)"
+        )
+        return sql, [*cte_params, *union_params, *tier_params]
+
     def _candidates(self, request: SearchRequest, limit: int) -> list[tuple[Any, ...]]:
         """The candidates as tuples (the Python path of SqlBackend; tests compare it with
         `_count`). `limit` is always `candidates + 1` here: the tiers are built for it."""
-        ctes, cte_params, union, union_params = self._inner(request)
-        tier, tier_params = self._tier(request, "s")
-        columns = CANDIDATE_COLUMNS.replace("d.", "s.")
+        winners, params = self._winners(request)
         order = (
-            "u.published_at DESC, u.id DESC"
+            "published_at DESC, id DESC"
             if request.sort is Sort.NEWEST
-            else "u.popularity DESC, u.id DESC"
+            else "popularity DESC, id DESC"
         )
-        sql = (
-            f"WITH {ctes} SELECT {columns}, {tier} FROM ({union}) u "  # noqa: S608
-            f"JOIN search_searchdocument s ON s.id = u.id ORDER BY {order}"
-        )
-        return self._execute(sql, [*cte_params, *tier_params, *union_params])[:limit]
+        columns = CANDIDATE_COLUMNS.replace("d.", "")
+        sql = f"{winners} SELECT {columns}, tier FROM w ORDER BY {order}"  # noqa: S608
+        return self._execute(sql, params)[:limit]
 
     def _count(self, request: SearchRequest) -> Counted:
         """Page, total and facets in one statement: the candidates are materialized once and
         aggregated in the database (the Python path of SqlBackend spent more time decoding
         1,000 rows than the database spent finding them)."""
-        ctes, cte_params, union, union_params = self._inner(request)
-        tier, tier_params = self._tier(request, "s")
+        winners, sql_params = self._winners(request)
         order = {
             Sort.RELEVANCE: "tier DESC, popularity DESC, id DESC",
             Sort.VIEWS: "popularity DESC, id DESC",
             Sort.NEWEST: "published_at DESC, id DESC",
         }[request.sort]
         cand_order = (
-            "u.published_at DESC, u.id DESC"
+            "published_at DESC, id DESC"
             if request.sort is Sort.NEWEST
-            else "u.popularity DESC, u.id DESC"
+            else "popularity DESC, id DESC"
         )
-        sql_params: list[Any] = [*cte_params, *tier_params, *union_params]
         head = (
-            f"WITH {ctes}, c AS MATERIALIZED ("  # noqa: S608
-            f"SELECT s.id, s.doc_type, s.institution_id, s.region_code, s.category, s.kind, "
-            f"s.language, s.year, s.facets, u.popularity, u.published_at, {tier} AS tier, "
-            f"row_number() OVER (ORDER BY {cand_order}) AS rn FROM ({union}) u "
-            "JOIN search_searchdocument s ON s.id = u.id), "
+            f"{winners}, c AS MATERIALIZED (SELECT w.*, "  # noqa: S608
+            f"row_number() OVER (ORDER BY {cand_order}) AS rn FROM w), "
             "k AS (SELECT * FROM c WHERE rn <= %s) "
         )
         sql_params.append(request.candidates)
