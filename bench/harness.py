@@ -253,11 +253,32 @@ class Server:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server's processes: the master and
+        its workers, which share its process group. Unlike throughput, CPU time per request
+        hardly changes when other work competes for the cores."""
+        if self.proc is None:
+            return 0.0
+        return group_cpu_seconds(self.proc.pid)
+
     def __enter__(self) -> Server:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # exited meanwhile
+        # after the command: state ppid pgrp session ... utime(14) stime(15), numbered from 1
+        if int(fields[2]) == pgid:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def fetch(url: str, timeout: float = 30) -> tuple[int, bytes, dict[str, str]]:

@@ -71,16 +71,30 @@ def _state(row: dict[str, Any]) -> str:
     return f"{row.get('state')}: {row.get('note', '')}".strip(": ")
 
 
+def _cpu(run: dict[str, Any]) -> str:
+    value = run.get("server_cpu_ms_per_request")
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _ceiling_cpu(ceiling: dict[str, Any]) -> dict[str, Any]:
+    values = [
+        r["server_cpu_ms_per_request"]
+        for r in ceiling["runs"]
+        if r.get("server_cpu_ms_per_request") is not None
+    ]
+    return {"server_cpu_ms_per_request": sum(values) / len(values) if values else None}
+
+
 def endpoint_table(size: dict[str, Any]) -> list[str]:
     ceiling = size["ceiling"]
+    first = ceiling["runs"][0]["latency_ms"]
     lines = [
-        "| endpoint | path | req/s | share of ceiling | p50 ms | p95 ms | p99 ms | target | "
-        "alone ms | queries (ms) |",
-        "|---|---|---:|---:|---:|---:|---:|:---:|---:|---:|",
+        "| endpoint | path | req/s | share of ceiling | p50 ms | p95 ms | p99 ms | "
+        "server CPU ms/req | alone ms | queries (ms) | target |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|:---|",
         f"| **ceiling** (bare JSON view) | `/bench/ceiling` | **{_n(ceiling['req_per_s'])}** | "
-        f"100 % | {_n(ceiling['runs'][0]['latency_ms']['p50'], 1)} | "
-        f"{_n(ceiling['runs'][0]['latency_ms']['p95'], 1)} | "
-        f"{_n(ceiling['runs'][0]['latency_ms']['p99'], 1)} | | | |",
+        f"100 % | {_n(first['p50'], 1)} | {_n(first['p95'], 1)} | {_n(first['p99'], 1)} | "
+        f"{_cpu(_ceiling_cpu(ceiling))} | | | |",
     ]
     for row in size["endpoints"]:
         lat = row.get("latency_ms", {})
@@ -89,7 +103,7 @@ def endpoint_table(size: dict[str, Any]) -> list[str]:
             f"| {row['name']} | `{row.get('path', row['path_template'])}` | "
             f"{_rate(row)} | {_pct(row.get('ratio'))} | "
             f"{_n(lat.get('p50'), 1)} | {_n(lat.get('p95'), 1)} | {_n(lat.get('p99'), 1)} | "
-            f"{target}{_state(row)} | {_alone(row)} | {_queries(row)} |"
+            f"{_cpu(row)} | {_alone(row)} | {_queries(row)} | {target}{_state(row)} |"
         )
     return lines
 
@@ -141,22 +155,26 @@ def growth_table(sizes: list[dict[str, Any]]) -> list[str]:
 
 def server_table(sessions: list[dict[str, Any]]) -> list[str]:
     names = [r["name"] for r in sessions[0]["endpoints"] if r.get("state") == "measured"]
+    cols = ["ceiling", *names]
     lines = [
-        "| server | ceiling req/s | ceiling p99 ms | "
-        + " | ".join(f"{n} req/s | {n} p99 ms" for n in names)
-        + " |",
-        "|---|---:|---:|" + "---:|---:|" * len(names),
+        "| server | " + " | ".join(f"{n} req/s | {n} p99 ms | {n} CPU ms/req" for n in cols) + " |",
+        "|---|" + "---:|---:|---:|" * len(cols),
     ]
     for s in sessions:
-        by_name = {r["name"]: r for r in s["endpoints"]}
+        ceiling = {
+            "req_per_s": s["ceiling"]["req_per_s"],
+            "latency_ms": s["ceiling"]["runs"][0]["latency_ms"],
+            **_ceiling_cpu(s["ceiling"]),
+        }
+        by_name = {"ceiling": ceiling, **{r["name"]: r for r in s["endpoints"]}}
         cells = []
-        for n in names:
+        for n in cols:
             r = by_name.get(n, {})
-            cells.append(f"{_n(r.get('req_per_s'))} | {_n(r.get('latency_ms', {}).get('p99'), 1)}")
-        lines.append(
-            f"| {s['server']} | {_n(s['ceiling']['req_per_s'])} | "
-            f"{_n(s['ceiling']['runs'][0]['latency_ms']['p99'], 1)} | " + " | ".join(cells) + " |"
-        )
+            cells.append(
+                f"{_n(r.get('req_per_s'))} | {_n(r.get('latency_ms', {}).get('p99'), 1)} | "
+                f"{_cpu(r)}"
+            )
+        lines.append(f"| {s['server']} | " + " | ".join(cells) + " |")
     return lines
 
 

@@ -166,7 +166,11 @@ def measure(server: h.Server, path: str, cfg: dict[str, Any], duration: float) -
     if cfg["warmup"] > 0:
         h.wrk(url, duration=cfg["warmup"], connections=cfg["connections"])
         settle(server)
+    cpu = server.cpu_seconds()
     result = h.wrk(url, duration=duration, connections=cfg["connections"], timeout=10)
+    cpu = server.cpu_seconds() - cpu
+    if result["requests"]:
+        result["server_cpu_ms_per_request"] = round(cpu * 1000 / result["requests"], 3)
     settle(server)
     return result
 
@@ -320,15 +324,23 @@ def mean_session(spec: h.ServerSpec, sessions: list[dict[str, Any]]) -> dict[str
             k: mean([r["latency_ms"][k] for r in same]) for k in ("p50", "p90", "p95", "p99")
         }
         errors = {k: sum(r["errors"][k] for r in same) for k in first["errors"]}
+        cpu = [r["server_cpu_ms_per_request"] for r in same if "server_cpu_ms_per_request" in r]
         rows.append(
             {
                 **{k: first[k] for k in ("name", "kind", "path", "target", "state")},
+                "server_cpu_ms_per_request": round(sum(cpu) / len(cpu), 3) if cpu else None,
                 "req_per_s": rate,
                 "latency_ms": latency,
                 "errors": errors,
                 "ratio": round(rate / ceiling, 3) if ceiling else None,
             }
         )
+    ceiling_cpu = [
+        run["server_cpu_ms_per_request"]
+        for s in sessions
+        for run in s["ceiling"]["runs"]
+        if "server_cpu_ms_per_request" in run
+    ]
     ceiling_latency = {
         k: mean([run["latency_ms"][k] for s in sessions for run in s["ceiling"]["runs"]])
         for k in ("p50", "p90", "p95", "p99")
@@ -338,7 +350,17 @@ def mean_session(spec: h.ServerSpec, sessions: list[dict[str, Any]]) -> dict[str
         "kind": spec.kind,
         "workers": spec.workers,
         "rounds": len(sessions),
-        "ceiling": {"req_per_s": ceiling, "runs": [{"latency_ms": ceiling_latency}]},
+        "ceiling": {
+            "req_per_s": ceiling,
+            "runs": [
+                {
+                    "latency_ms": ceiling_latency,
+                    "server_cpu_ms_per_request": round(sum(ceiling_cpu) / len(ceiling_cpu), 3)
+                    if ceiling_cpu
+                    else None,
+                }
+            ],
+        },
         "endpoints": rows,
         "sessions": sessions,
     }
