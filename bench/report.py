@@ -363,8 +363,8 @@ def render(result: dict[str, Any], source: Path | str) -> str:
             "",
             "The same endpoints on databases of each size (institutions and users each), one "
             "server session per size. “Share” is the throughput as a share of that session's "
-            "ceiling; “alone” is one request by itself, in-process (the cost, without "
-            f"queueing). *Flat*: alone at {sizes[-1]['size']} costs at most "
+            "ceiling; “alone” is one request by itself, in-process, the fastest of 20 (the "
+            f"cost, without queueing). *Flat*: alone at {sizes[-1]['size']} costs at most "
             f"{GROWTH - 1:.0%} (or 1 ms) more than at {sizes[0]['size']}.",
             "",
             *growth_table(sizes),
