@@ -28,6 +28,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -111,6 +112,9 @@ POPULARITY_TOKENS = [f"~p{n}" for n in POPULARITY_TIERS]
 # "Newest" asks the documents published in the last 1, 2, 4, … months first (every
 # document carries the token ~m<YYYYMM> of its publication month), then everything.
 NEWEST_MONTHS = (1, 2, 4, 8, 16, 32, 64)
+# A tier whose estimated matches (an upper bound, from the column statistics) are no more
+# than `candidates` is not asked at all; the statistics are read every STATS_CACHE_SECONDS.
+STATS_CACHE_SECONDS = 600
 
 
 def popularity_tokens(popularity: int) -> list[str]:
@@ -204,26 +208,33 @@ class PostgresBackend(SqlBackend):
     def _extra_facet_sql(self, name: str, value: str) -> tuple[str, list[Any]]:
         return "d.facets @> %s::jsonb", [json.dumps({name: [value]}, ensure_ascii=False)]
 
-    def _query_parts(self, request: SearchRequest) -> tuple[str, list[str], list[Any]]:
-        """(tsquery of words and filter tokens, other WHERE fragments, their params)."""
+    def _query_parts(
+        self, request: SearchRequest
+    ) -> tuple[str, list[str], list[Any], list[list[list[str]]]]:
+        """(tsquery of words and filter tokens, other WHERE fragments, their params, and the
+        tsquery's factors for estimates: each factor an OR of ANDs of lexemes)."""
         f = request.filters
         parts: list[str] = []
+        factors: list[list[list[str]]] = []
         if request.terms:
             parts.append(f"({tsquery_literal(request.terms)})")
+            factors += [[[t.word], list(t.chars)] if t.chars else [[t.word]] for t in request.terms]
         if request.doc_types:
             parts.append("(" + " | ".join(_lexeme(f"~t{t}") for t in request.doc_types) + ")")
+            factors.append([[f"~t{t}"] for t in request.doc_types])
         where: list[str] = []
         params: list[Any] = []
+        tokens: list[str] = []
         if f.region_prefix and len(f.region_prefix) in (2, 4, 6):
-            parts.append(_lexeme(f"~r{f.region_prefix}"))
+            tokens.append(f"~r{f.region_prefix}")
         elif f.region_prefix:
             where.append("d.region_code LIKE %s")
             params.append(f.region_prefix + "%")
         for prefix, value in (("~c", f.category), ("~k", f.kind), ("~l", f.language)):
             if value:
-                parts.append(_lexeme(prefix + value))
+                tokens.append(prefix + value)
         if f.year_from is not None and f.year_from == f.year_to:
-            parts.append(_lexeme(f"~y{f.year_from}"))
+            tokens.append(f"~y{f.year_from}")
         else:
             if f.year_from is not None:
                 where.append("d.year >= %s")
@@ -231,36 +242,96 @@ class PostgresBackend(SqlBackend):
             if f.year_to is not None:
                 where.append("d.year <= %s")
                 params.append(f.year_to)
-        parts += [_lexeme(f"~f{name}={value}") for name, value in f.extra]
+        tokens += [f"~f{name}={value}" for name, value in f.extra]
+        parts += [_lexeme(t) for t in tokens]
+        factors += [[[t]] for t in tokens]
         if f.institution_path:  # paths move with the tree: a column, not a token
             where.append("d.institution_path LIKE %s")
             params.append(f.institution_path + "%")
-        return " & ".join(parts), where, params
+        return " & ".join(parts), where, params, factors
 
-    def _tiers(self, request: SearchRequest, query: str) -> list[tuple[str, str, list[Any]]]:
+    def _frequencies(self) -> tuple[float, float, dict[str, float]] | None:
+        """(rows, the lowest listed frequency, lexeme → share of rows) from the tsv column's
+        statistics (ANALYZE), cached for STATS_CACHE_SECONDS; None without statistics."""
+        key = f"search:pg:lexeme-frequencies:{self.using}"
+        data = cache.get(key)
+        if data is None:
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, "
+                    "c.reltuples FROM pg_stats s JOIN pg_class c "
+                    "ON c.oid = 'search_searchdocument'::regclass "
+                    "WHERE s.schemaname = current_schema() "
+                    "AND s.tablename = 'search_searchdocument' AND s.attname = 'tsv'"
+                )
+                row = cursor.fetchone()
+                if row is None or not row[0] or not row[2] or row[2] <= 0:
+                    data = (0.0, 0.0, {})
+                else:
+                    elems, freqs, rows = row
+                    # the frequencies of the elements, then the lowest and highest, then nulls
+                    shares = {e: float(f) for e, f in zip(elems, freqs, strict=False)}
+                    # the high popularity tiers are too rare to be listed: count them by the
+                    # popularity index (each has fewer rows than the rarest listed lexeme)
+                    for threshold, token in zip(POPULARITY_TIERS, POPULARITY_TOKENS, strict=True):
+                        if token not in shares:
+                            cursor.execute(
+                                "SELECT count(*) FROM search_searchdocument WHERE popularity >= %s",
+                                [threshold],
+                            )
+                            shares[token] = cursor.fetchone()[0] / float(rows)
+                    data = (float(rows), float(freqs[len(elems)]), shares)
+            cache.set(key, data, STATS_CACHE_SECONDS)
+        return data if data[0] > 0 else None
+
+    def _first_useful_tier(
+        self, factors: list[list[list[str]]], tier_lexemes: list[list[str]], candidates: int
+    ) -> int:
+        """Index of the first tier that may hold more than `candidates` matches. Every
+        estimate is an upper bound (a lexeme missing from the statistics is rarer than the
+        rarest listed one; a conjunction is no more frequent than its rarest factor), so a
+        skipped tier could not have answered; skipping never changes the results."""
+        stats = self._frequencies()
+        if stats is None or not factors:
+            return 0
+        rows, lowest, freq = stats
+
+        def upper(lexeme: str) -> float:
+            return float(freq.get(lexeme, lowest))
+
+        joint = min(
+            min(1.0, sum(min(upper(lex) for lex in alternative) for alternative in factor))
+            for factor in factors
+        )
+        for i, lexemes in enumerate(tier_lexemes):
+            share = min(1.0, sum(upper(lex) for lex in lexemes))
+            if rows * joint * share > candidates:
+                return i
+        return len(tier_lexemes)
+
+    def _tiers(
+        self, request: SearchRequest, query: str, factors: list[list[list[str]]]
+    ) -> list[tuple[str, str, list[Any]]]:
         """(tsquery, extra condition, params) per tier, the narrowest first, the last one
-        unbounded."""
+        unbounded; tiers that cannot hold enough matches (by the statistics) left out."""
         if not query:
             return [("", "", [])]  # no words, no filter token: one walk down the index
         if request.sort is Sort.NEWEST:
             now = timezone.now()
-            return [
-                (
-                    f"{query} & ({' | '.join(_lexeme(t) for t in recent_month_tokens(n, now))})",
-                    "",
-                    [],
-                )
-                for n in NEWEST_MONTHS
-            ] + [(query, "", [])]
-        return [
-            (f"{query} & {_lexeme(token)}", "", []) for token in reversed(POPULARITY_TOKENS)
+            tier_lexemes = [recent_month_tokens(n, now) for n in NEWEST_MONTHS]
+        else:
+            tier_lexemes = [[token] for token in reversed(POPULARITY_TOKENS)]
+        tiers = [
+            (f"{query} & ({' | '.join(_lexeme(t) for t in lexemes)})", "", [])
+            for lexemes in tier_lexemes
         ] + [(query, "", [])]
+        return tiers[self._first_useful_tier(factors, tier_lexemes, request.candidates) :]
 
     def _inner(self, request: SearchRequest) -> tuple[str, list[Any], str, list[Any]]:
         """The bounded candidates: CTEs t0…tn (one per tier) and the UNION ALL that takes the
         first tier with more than `candidates` rows (or the last). Returns (WITH items, their
         params, the union, its params)."""
-        query, where, params = self._query_parts(request)
+        query, where, params, factors = self._query_parts(request)
         order = (
             "d.published_at DESC, d.id DESC"
             if request.sort is Sort.NEWEST
@@ -270,7 +341,7 @@ class PostgresBackend(SqlBackend):
         columns = "d.id, d.popularity, d.published_at"
         ctes: list[str] = []
         cte_params: list[Any] = []
-        tiers = self._tiers(request, query)
+        tiers = self._tiers(request, query, factors)
         # Read the tiers through the GIN index (ORDER BY an expression, not the index): a walk
         # down the popularity index stops only after `candidates + 1` matches, and a tier that
         # has fewer would be walked to its very end (the 110 ms of BENCHMARKS.md). The last

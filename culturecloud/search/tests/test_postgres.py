@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, connections
 
 from culturecloud.core import review
@@ -131,7 +132,9 @@ def test_tiers_read_the_most_viewed_matches_only(tree, doc):
         Document(
             doc_type="institutions.article",
             object_id=i,
-            title=f"常见 词{i}" + (" 稀有" if i % 997 == 0 else ""),
+            # "k<n>": 300 words in 1/300 of the titles each, so that the statistics list
+            # words down to that frequency (as they do on a real corpus)
+            title=f"常见 词{i} k{i % 300}" + (" 稀有" if i % 997 == 0 else ""),
             category="craft" if i % 2 else "music",
             popularity=i,  # 0 … 19,999: the highest tier (~p8192) holds 11,808 documents
         )
@@ -141,6 +144,7 @@ def test_tiers_read_the_most_viewed_matches_only(tree, doc):
         backend.index(docs[start : start + 2000])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_searchdocument")
+    cache.delete("search:pg:lexeme-frequencies:default")
 
     def explain(q: str, **kwargs: Any) -> tuple[Any, str]:
         with CaptureQueriesContext(connection) as ctx:
@@ -152,18 +156,25 @@ def test_tiers_read_the_most_viewed_matches_only(tree, doc):
 
     results, plan = explain("常见")
     assert (results.total, results.total_is_capped) == (1000, True)
-    assert [h.title for h in results.items[:2]] == ["常见 词19999", "常见 词19998"]
+    assert [h.title for h in results.items[:2]] == ["常见 词19999 k199", "常见 词19998 k198"]
     tiers = len(POPULARITY_TIERS) + 1
     assert cte_ran(plan) == [True] + [False] * (tiers - 1)
 
-    # a rare word: every tier is too small, the last (unbounded) one answers
+    # a rare word: by the statistics no tier can hold 1,000 of its matches, so only the
+    # last (unbounded) one is asked
     rare, plan = explain("稀有")
     assert rare.total == 21 and not rare.total_is_capped
-    assert rare.items[0].title == "常见 词19940 稀有"
+    assert rare.items[0].title == "常见 词19940 k140 稀有"
+    assert cte_ran(plan) == [True]
+    # without statistics every tier is tried in turn, with the same answer
+    cache.set("search:pg:lexeme-frequencies:default", (0.0, 0.0, {}))
+    again, plan = explain("稀有")
+    assert [h.title for h in again.items] == [h.title for h in rare.items]
     assert cte_ran(plan) == [True] * tiers
+    cache.delete("search:pg:lexeme-frequencies:default")
     # a filter is a token in the same GIN search
     filtered, plan = explain("常见", sort="views", filters=Filters(category="music"))
-    assert [h.title for h in filtered.items[:2]] == ["常见 词19998", "常见 词19996"]
+    assert [h.title for h in filtered.items[:2]] == ["常见 词19998 k198", "常见 词19996 k196"]
     assert "'~cmusic'" in plan and cte_ran(plan)[:2] == [True, False]
 
 
@@ -201,6 +212,7 @@ def test_newest_asks_the_last_months_first(tree, doc):
         backend.index(docs[start : start + 1000])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE search_searchdocument")
+    cache.delete("search:pg:lexeme-frequencies:default")
     with CaptureQueriesContext(connection) as ctx:
         results = search("剪纸", sort="newest", page_size=3)
     assert [h.title for h in results.items] == ["剪纸 0", "剪纸 1", "剪纸 2"]
