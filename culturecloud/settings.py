@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -146,6 +147,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, sessions ------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and TESTING and _xdist_worker.startswith("gw") and "pytest" in sys.modules:
+    # Each parallel test process gets its own Redis database (broker queues, cache), so a
+    # real Celery worker started by one test process never takes another process's tasks.
+    # (A worker subprocess inherits the variables but is no pytest process: it keeps the
+    # REDIS_URL the test hands it.)
+    from urllib.parse import urlsplit, urlunsplit
+
+    _redis = urlsplit(REDIS_URL)
+    _redis_db = int(_redis.path.strip("/") or 0) + int(_xdist_worker[2:])
+    REDIS_URL = urlunsplit(_redis._replace(path=f"/{_redis_db}"))
 if REDIS_URL:
     CACHES = {
         "default": {

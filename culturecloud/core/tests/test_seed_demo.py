@@ -283,8 +283,18 @@ def test_demo_library_pages(demo, client):
 def test_full_demo_seed_generates_and_processes_real_media(
     db, media_root, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        out = _seed()
+    from culturecloud.celery import app as celery_app
+
+    # The command's own commit runs the processing inside its eager window; here the test's
+    # transaction defers the callbacks past that window, so keep Celery eager (as it is
+    # without Redis) while they run.
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            out = _seed()
+    finally:
+        celery_app.conf.task_always_eager = eager
     assert "resources: 1 pending, 16 published (20 media files)" in out
     assets = MediaAsset.objects.all()
     assert assets.count() == 20
