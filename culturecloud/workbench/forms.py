@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -40,16 +40,18 @@ class QueueFilterForm(forms.Form):
         institutions: QuerySet[Institution],
     ) -> None:
         super().__init__(data)
-        self.fields["type"].choices = [("", _("All types")), *types]
-        self.fields["institution"] = InstitutionChoiceField(
+        type_field = cast(forms.ChoiceField, self.fields["type"])
+        type_field.choices = [("", _("All types")), *types]
+        institution_field = InstitutionChoiceField(
             label=_("Institution"),
             required=False,
             institutions=institutions,
         )
-        self.fields["institution"].choices = [
+        institution_field.choices = [
             ("", _("All institutions in my scope")),
-            *self.fields["institution"].choices,
+            *institution_field.choices,  # type: ignore[misc]
         ]
+        self.fields["institution"] = institution_field
 
 
 class AuditFilterForm(forms.Form):
@@ -75,7 +77,7 @@ class AuditFilterForm(forms.Form):
         field = InstitutionChoiceField(
             label=_("Institution"), required=False, institutions=institutions
         )
-        field.choices = [("", _("All institutions in my scope")), *field.choices]
+        field.choices = [("", _("All institutions in my scope")), *field.choices]  # type: ignore[misc]
         self.fields["institution"] = field
         self.order_fields(["action", "institution", "since", "until"])
 

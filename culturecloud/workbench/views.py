@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -153,7 +153,7 @@ def home(request: HttpRequest) -> HttpResponse:
     sections = nav(user)
     roles: dict[int, tuple[Institution, list[str]]] = {}
     memberships = (
-        Membership.objects.filter(user=user, institution__is_active=True)
+        Membership.objects.filter(user_id=cast(int, user.pk), institution__is_active=True)
         .select_related("institution")
         .order_by("institution__path", "role")
     )
@@ -269,7 +269,9 @@ def review_action(request: HttpRequest, content_type: str, pk: int, action: str)
     error: ServiceError | None = None
     if not form.is_valid():
         error = ServiceError(
-            _("Some fields are not valid."), code="validation_error", fields=dict(form.errors)
+            _("Some fields are not valid."),
+            code="validation_error",
+            fields={name: [str(e) for e in errors] for name, errors in form.errors.items()},
         )
     elif action in ACTIONS_WITH_REASON:
         reason = form.cleaned_data["reason"]

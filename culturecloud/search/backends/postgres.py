@@ -321,7 +321,7 @@ class PostgresBackend(SqlBackend):
             tier_lexemes = [recent_month_tokens(n, now) for n in NEWEST_MONTHS]
         else:
             tier_lexemes = [[token] for token in reversed(POPULARITY_TOKENS)]
-        tiers = [
+        tiers: list[tuple[str, str, list[Any]]] = [
             (f"{query} & ({' | '.join(_lexeme(t) for t in lexemes)})", "", [])
             for lexemes in tier_lexemes
         ] + [(query, "", [])]
