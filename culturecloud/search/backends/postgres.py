@@ -9,7 +9,7 @@ with "~"), so that filters and the candidate bound are answered inside the GIN i
 - filter tokens: ~t<type>, ~r<region prefix> (2, 4 and 6 digits), ~c<category>,
   ~k<kind>, ~l<language>, ~y<year>, ~f<facet>=<value>;
 - popularity tiers: ~p8, ~p16, … ~p8192 on every document with at least that many views;
-- the month of publication, ~m<YYYYMM>.
+- the month and year of publication, ~m<YYYYMM> and ~Y<YYYY>.
 
 A query never ranks every match. It wants the `candidates + 1` most viewed matches; it
 asks first among the documents of the highest tier ("q & '~p8192'"), then the next, and
@@ -17,7 +17,8 @@ so on, in one statement (each tier is a CTE that runs only if the ones before it
 few). A tier that answers with enough rows holds exactly the most viewed matches, so each
 query reads about a thousand to a few thousand rows whether its words are in ten documents
 or in half of them (BENCHMARKS.md: ranking all matches of a common word took 481 ms).
-"Newest" does the same with the last 1, 2, 4, … 64 months (an OR of month tokens).
+"Newest" does the same with the last 1, 2, 4, 8 months, then since 1 January of 1, 2, 4, 8
+years ago (ORs of month and year tokens).
 Only the candidates are then checked for title / subject hits, counted and faceted.
 """
 
@@ -109,9 +110,11 @@ def tsquery_literal(terms: Sequence[QueryTerm], weights: str = "", operator: str
 # that answers holds at most about twice the rows it needs, the ones above it as many again.
 POPULARITY_TIERS = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192)
 POPULARITY_TOKENS = [f"~p{n}" for n in POPULARITY_TIERS]
-# "Newest" asks the documents published in the last 1, 2, 4, … months first (every
-# document carries the token ~m<YYYYMM> of its publication month), then everything.
-NEWEST_MONTHS = (1, 2, 4, 8, 16, 32, 64)
+# "Newest" asks the documents published in the last 1, 2, 4, 8 months first (every
+# document carries the tokens ~m<YYYYMM> and ~y<YYYY> of its publication month and year),
+# then since 1 January of 1, 2, 4, 8 years ago (a few year tokens), then everything.
+NEWEST_MONTHS = (1, 2, 4, 8)
+NEWEST_YEARS = (1, 2, 4, 8)
 # A tier whose estimated matches (an upper bound, from the column statistics) are no more
 # than `candidates` is not asked at all; the statistics are read every STATS_CACHE_SECONDS.
 STATS_CACHE_SECONDS = 600
@@ -136,9 +139,17 @@ def filter_tokens(values: dict[str, Any]) -> list[str]:
     return tokens
 
 
-def month_token(moment: dt.datetime) -> str:
+def publication_tokens(moment: dt.datetime) -> list[str]:
     local = timezone.localtime(moment)
-    return f"~m{local.year:04d}{local.month:02d}"
+    return [f"~m{local.year:04d}{local.month:02d}", f"~Y{local.year:04d}"]
+
+
+def newest_tiers(now: dt.datetime | None = None) -> list[list[str]]:
+    """The publication windows of "newest", the most recent first, as token lists (OR)."""
+    local = timezone.localtime(now or timezone.now())
+    tiers = [recent_month_tokens(n, local) for n in NEWEST_MONTHS]
+    tiers += [[f"~Y{local.year - i:04d}" for i in range(n + 1)] for n in NEWEST_YEARS]
+    return tiers
 
 
 def recent_month_tokens(months: int, now: dt.datetime | None = None) -> list[str]:
@@ -151,7 +162,7 @@ def recent_month_tokens(months: int, now: dt.datetime | None = None) -> list[str
 def vector_literal(row: Row) -> str:
     """The document's whole vector: words with weights, then filter and tier tokens."""
     tokens = filter_tokens(row.values) + popularity_tokens(row.values["popularity"])
-    tokens.append(month_token(row.values["published_at"]))
+    tokens += publication_tokens(row.values["published_at"])
     return " ".join([tsvector_literal(row), *(_lexeme(t) for t in dict.fromkeys(tokens))])
 
 
@@ -287,10 +298,9 @@ class PostgresBackend(SqlBackend):
     def _first_useful_tier(
         self, factors: list[list[list[str]]], tier_lexemes: list[list[str]], candidates: int
     ) -> int:
-        """Index of the first tier that may hold more than `candidates` matches. Every
-        estimate is an upper bound (a lexeme missing from the statistics is rarer than the
-        rarest listed one; a conjunction is no more frequent than its rarest factor), so a
-        skipped tier could not have answered; skipping never changes the results."""
+        """Index of the first tier that may hold more than `candidates` matches, by the
+        statistics (a lexeme missing from them is rarer than the rarest listed one). A tier
+        left out only costs rows, never results: every later tier holds it."""
         stats = self._frequencies()
         if stats is None or not factors:
             return 0
@@ -299,10 +309,17 @@ class PostgresBackend(SqlBackend):
         def upper(lexeme: str) -> float:
             return float(freq.get(lexeme, lowest))
 
-        joint = min(
+        shares = [
             min(1.0, sum(min(upper(lex) for lex in alternative) for alternative in factor))
             for factor in factors
-        )
+        ]
+        # All factors hold together at most as often as the rarest; as if independent, as
+        # often as their product. Take twice the product, but at least an eighth of the rarest:
+        # correlated words then make a tier start at most three steps too wide.
+        product = 1.0
+        for share in shares:
+            product *= share
+        joint = min(min(shares), max(2 * product, min(shares) / 8))
         for i, lexemes in enumerate(tier_lexemes):
             share = min(1.0, sum(upper(lex) for lex in lexemes))
             if rows * joint * share > candidates:
@@ -318,7 +335,7 @@ class PostgresBackend(SqlBackend):
             return [("", "", [])]  # no words, no filter token: one walk down the index
         if request.sort is Sort.NEWEST:
             now = timezone.now()
-            tier_lexemes = [recent_month_tokens(n, now) for n in NEWEST_MONTHS]
+            tier_lexemes = newest_tiers(now)
         else:
             tier_lexemes = [[token] for token in reversed(POPULARITY_TOKENS)]
         tiers: list[tuple[str, str, list[Any]]] = [
