@@ -69,6 +69,9 @@ def server_env(db_name: str, **extra: str) -> dict[str, str]:
         REDIS_URL=REDIS_URL,
         CULTURECLOUD_VAR_DIR=str(VAR),
         CELERY_TASK_ALWAYS_EAGER="0",
+        # As behind our nginx (docs/deploy.md): the client address comes from X-Forwarded-For,
+        # which bench/wrk/*.lua set to many different addresses.
+        TRUST_X_FORWARDED_FOR="1",
         LOG_LEVEL="INFO",
     )
     env.update(extra)

@@ -339,7 +339,9 @@ def render(result: dict[str, Any], source: Path | str) -> str:
         "(DEBUG=0, PostgreSQL, Redis cache and sessions) plus the bare view `/bench/ceiling` "
         '(`JsonResponse({"ok": True})` through the same middleware, bench/urls_bench.py). '
         f"Load: `wrk -t{wrk['threads']} -c{wrk['connections']} -d{wrk['duration_s']:g}s "
-        f"--timeout {wrk['timeout_s']}s --latency` per endpoint on loopback, after a "
+        f"--timeout {wrk['timeout_s']}s --latency -s bench/wrk/report.lua` per endpoint on "
+        "loopback, each request from another client address (X-Forwarded-For, trusted as "
+        "behind nginx: per-address rate limits see many visitors), after a "
         f"{wrk['warmup_s']:g} s warm-up; the ceiling is measured at the start and at the end "
         "of each server session and the share is against their mean. Absolute numbers drift "
         "with the machine; read the shares, which come from one run. Target "

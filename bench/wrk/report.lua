@@ -1,5 +1,26 @@
+-- Load for bench/run.py: every request comes from another client address (X-Forwarded-For,
+-- a pool of 65,536 per wrk thread; the bench server trusts the header, as production does
+-- behind nginx), so per-address rate limits see many visitors, as they would in production.
 -- Prints wrk's summary as one JSON line (prefix "BENCH_JSON ") for bench/harness.py.
 -- Latencies are in microseconds; percentiles come from wrk's own HdrHistogram.
+
+local thread_count = 0
+
+function setup(thread)
+  thread_count = thread_count + 1
+  thread:set("id", thread_count)
+end
+
+function init(args)
+  counter = 0
+end
+
+function request()
+  counter = counter + 1
+  local n = counter % 65536
+  local address = string.format("10.%d.%d.%d", id % 256, math.floor(n / 256), n % 256)
+  return wrk.format(nil, nil, {["X-Forwarded-For"] = address})
+end
 
 done = function(summary, latency, requests)
   local e = summary.errors
