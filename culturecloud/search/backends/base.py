@@ -18,7 +18,7 @@ import json
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,12 @@ class SearchBackend(ABC):
     @abstractmethod
     def index(self, documents: Sequence[Document]) -> int:
         """Add or replace these documents (keyed by doc_type + object_id); returns the count."""
+
+    def index_new(self, documents: Sequence[Document]) -> int:
+        """Add documents that are not in the index yet (a bulk load of new objects: seeding,
+        imports); a backend may write them faster than `index()` does (PostgreSQL: COPY), and
+        may fail on one that is there already. The same documents as `index()` writes."""
+        return self.index(documents)
 
     @abstractmethod
     def remove(self, doc_type: str, object_ids: Iterable[str | int]) -> int:
@@ -83,8 +89,9 @@ class Row:
     body_terms: list[str]
 
 
-def prepare(doc: Document, now: dt.datetime) -> Row:
-    """Clean a Document into column values and terms (the shared part of indexing)."""
+def prepare(doc: Document, now: dt.datetime, terms: Callable[..., list[str]] = index_terms) -> Row:
+    """Clean a Document into column values and terms (the shared part of indexing);
+    `terms`: index_terms, or one that gives the same terms faster (CachedIndexTerms)."""
     title = " ".join(str(doc.title).split())[:300]
     subject = " ".join(str(doc.subject).split())[:1000]
     body = str(doc.body or "")
@@ -121,9 +128,9 @@ def prepare(doc: Document, now: dt.datetime) -> Row:
     }
     return Row(
         values=values,
-        title_terms=index_terms(title, unigrams=True),
-        subject_terms=index_terms(subject, unigrams=True),
-        body_terms=index_terms(body[:INDEXED_BODY_CHARS]),
+        title_terms=terms(title, unigrams=True),
+        subject_terms=terms(subject, unigrams=True),
+        body_terms=terms(body[:INDEXED_BODY_CHARS]),
     )
 
 
