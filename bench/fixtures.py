@@ -25,9 +25,12 @@ import django  # noqa: E402
 django.setup()
 
 from culturecloud.core import review  # noqa: E402
-from culturecloud.core.management.scale import LEVELS  # noqa: E402
+from culturecloud.core.management.scale import LEVELS, TOPICS  # noqa: E402
 from culturecloud.institutions.models import Institution  # noqa: E402
 from culturecloud.institutions.services import public_articles  # noqa: E402
+
+SCALE_RESOURCE_PREFIX = "cc:res:scale-"  # identifiers of seed_scale --resources
+SEARCH_TOPIC = 11  # 粤剧 (Cantonese opera): its art category is drama
 
 
 def scale_institution(depth: int) -> str | None:
@@ -71,14 +74,26 @@ def values() -> dict[str, Any]:
     )
     if region:
         found["region"] = region
-    try:
-        from culturecloud.resources.models import Resource
+    found.update(resource_values())
+    return found
 
-        resource = review.published(Resource.objects.all()).order_by("id").first()
-        if resource is not None:
-            found["resource_id"] = resource.pk
-    except (ImportError, AttributeError, django.db.Error):
-        pass
+
+def resource_values() -> dict[str, Any]:
+    """The library: the first published resource of seed_scale (catalogue record, no media:
+    the same kind at every size, not one of the demo's), a topic of its word list (in the
+    title of one resource in 40 at every size) and that topic's art category."""
+    from culturecloud.resources.models import Resource
+
+    topic, category, _ich = TOPICS[SEARCH_TOPIC]
+    found: dict[str, Any] = {"resource_q": topic, "resource_category": category}
+    resource = (
+        review.published(Resource.objects.filter(identifier__startswith=SCALE_RESOURCE_PREFIX))
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    if resource is not None:
+        found["resource_id"] = resource
     return found
 
 

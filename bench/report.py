@@ -108,6 +108,54 @@ def endpoint_table(size: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _latency_p(row: dict[str, Any], key: str) -> float | None:
+    latency = row.get("latency")
+    return None if not latency else latency["latency_ms"][key]
+
+
+def _latency_mark(row: dict[str, Any]) -> str:
+    met = row.get("meets_latency_target")
+    if met is None:
+        return "—" if row.get("state") != "too slow" else "✗ too slow"
+    errors = sum(row.get("latency", {}).get("errors", {}).values())
+    return ("✓" if met else "✗") + (f" {errors:,} errors" if errors else "")
+
+
+def latency_table(sizes: list[dict[str, Any]]) -> list[str]:
+    """The endpoints with a latency target: p95 at worker concurrency per size, then p50 and
+    p99 and the verdict at the largest size; the ceiling's first, for the floor."""
+    labels = [s["size"] for s in sizes]
+    headline = sizes[-1]
+    lines = [
+        "| endpoint | target p95 ms | "
+        + " | ".join(f"p95 ms {lab}" for lab in labels)
+        + f" | p50 ms {labels[-1]} | p99 ms {labels[-1]} | req/s {labels[-1]} | "
+        f"meets at {labels[-1]} |",
+        "|---|---:|" + "---:|" * len(labels) + "---:|---:|---:|:---|",
+    ]
+    ceilings = [s["ceiling"].get("latency") for s in sizes]
+    if any(ceilings):
+        last = ceilings[-1] or {}
+        lines.append(
+            "| *ceiling* (bare JSON view) | | "
+            + " | ".join(_n(c["latency_ms"]["p95"], 1) if c else "—" for c in ceilings)
+            + f" | {_n(last.get('latency_ms', {}).get('p50'), 1)} | "
+            f"{_n(last.get('latency_ms', {}).get('p99'), 1)} | {_n(last.get('req_per_s'))} | |"
+        )
+    by_name = [{r["name"]: r for r in s["endpoints"]} for s in sizes]
+    for row in headline["endpoints"]:
+        if row.get("latency_target_ms") is None:
+            continue
+        rows = [b.get(row["name"], {}) for b in by_name]
+        lines.append(
+            f"| {row['name']} | ≤ {row['latency_target_ms']:g} | "
+            + " | ".join(_n(_latency_p(r, "p95"), 1) for r in rows)
+            + f" | {_n(_latency_p(row, 'p50'), 1)} | {_n(_latency_p(row, 'p99'), 1)} | "
+            f"{_n((row.get('latency') or {}).get('req_per_s'))} | {_latency_mark(row)} |"
+        )
+    return lines
+
+
 def growth_table(sizes: list[dict[str, Any]]) -> list[str]:
     labels = [s["size"] for s in sizes]
 
@@ -269,6 +317,18 @@ def findings(result: dict[str, Any]) -> list[str]:
             f"{max(_alone_ms(r) or 0 for r in measured):.1f} ms in-process, the ceiling "
             "well under 1 ms: the gap is the work of each page, not the server."
         )
+    timed = [r for r in headline["endpoints"] if r.get("meets_latency_target") is not None]
+    if timed:
+        on_time = [r["name"] for r in timed if r["meets_latency_target"]]
+        late = [
+            f"{r['name']} {_n(_latency_p(r, 'p95'), 1)} ms (≤ {r['latency_target_ms']:g})"
+            for r in timed
+            if not r["meets_latency_target"]
+        ]
+        lines.append(
+            f"- Latency targets at {headline['size']} (p95 at worker concurrency): met by "
+            f"{len(on_time)} of {len(timed)}" + (f"; missed by {', '.join(late)}." if late else ".")
+        )
     slow = [r for r in headline["endpoints"] if r.get("state") == "too slow"]
     if slow:
         lines.append(
@@ -349,21 +409,44 @@ def render(result: dict[str, Any], source: Path | str) -> str:
         "ceiling, with no errors.",
         "",
         *findings(result),
-        f"### At {headline['size']} institutions and {headline['size']} users",
+        f"### At {headline['size']} institutions and {headline['size']} users"
+        + (f" and {headline['size']} resources" if headline.get("resources") else ""),
         "",
         f"Database {headline['database']}: seed_demo + `seed_scale --institutions "
-        f"{headline['institutions']} --users {headline['users']}`. Ceiling at the start "
+        f"{headline['institutions']} --users {headline['users']}"
+        + (f" --resources {headline['resources']}" if headline.get("resources") else "")
+        + "`. Ceiling at the start "
         f"{_n(headline['ceiling']['runs'][0]['req_per_s'])} req/s, at the end "
         f"{_n(headline['ceiling']['runs'][-1]['req_per_s'])} req/s.",
         "",
         *endpoint_table(headline),
         "",
     ]
+    if any(r.get("latency_target_ms") is not None for r in headline["endpoints"]):
+        lw = result.get("latency_wrk", {"threads": 1, "connections": 2, "duration_s": 10})
+        out += [
+            "### Latency targets (p95 at worker concurrency)",
+            "",
+            "Response times without queueing: after its throughput run, each endpoint with a "
+            f"latency target again with `wrk -t{lw['threads']} -c{lw['connections']} "
+            f"-d{lw['duration_s']:g}s --latency`, as many connections as server workers, so "
+            "no request waits behind another (under -c50 even the ceiling's p95 is mostly "
+            "queueing). Decision: docs/decisions/0016-latency-at-worker-concurrency.md.",
+            "",
+            *latency_table(sizes),
+            "",
+        ]
     if len(sizes) > 1:
         out += [
             f"### Growth: {', '.join(s['size'] for s in sizes)} rows",
             "",
-            "The same endpoints on databases of each size (institutions and users each), one "
+            "The same endpoints on databases of each size ("
+            + (
+                "institutions, users and resources"
+                if headline.get("resources")
+                else "institutions and users"
+            )
+            + " each), one "
             "server session per size. “Share” is the throughput as a share of that session's "
             "ceiling; “alone” is one request by itself, in-process, the fastest of 20 (the "
             f"cost, without queueing). *Flat*: alone at {sizes[-1]['size']} costs at most "
@@ -426,6 +509,12 @@ def summary(result: dict[str, Any]) -> str:
     for size in result["sizes"]:
         lines.append(f"\n== {size['size']} ({size['server']}) ==")
         lines += endpoint_table(size)
+    if any(r.get("latency_target_ms") is not None for r in result["sizes"][-1]["endpoints"]):
+        lines += [
+            "",
+            "== latency targets (p95 at worker concurrency) ==",
+            *latency_table(result["sizes"]),
+        ]
     if len(result["sizes"]) > 1:
         lines += ["", "== growth ==", *growth_table(result["sizes"])]
     if result.get("servers"):

@@ -6,15 +6,17 @@
 
 Needs PostgreSQL and Redis on 127.0.0.1 (BENCH_PG_HOST/PORT/USER, BENCH_REDIS_URL) and wrk.
 For each size it seeds a scratch database cc_bench_<size> (migrate, seed_demo, seed_scale
-with that many institutions and users; kept and reused while its seed matches, --fresh to
-rebuild), starts the production server on it (granian, the flags of `make serve`, DEBUG=0,
-Redis cache) with bench/settings_bench.py, which adds the bare JSON view /bench/ceiling to the
-application's URLs, and runs wrk against every endpoint of bench/endpoints.toml: first a short
-warm-up, then the measured run (`wrk -t2 -c50 -d10s --latency`). The ceiling is measured at the
-start and at the end of each server session; every endpoint's throughput is given as a share
-of their mean. Then granian and gunicorn are compared, and the rush scenarios run
-(bench/rush.py). Results: bench/results/<timestamp>-<profile>.json, and the tables between the
-markers in docs/performance.md.
+with that many institutions, users and resources; kept and reused while its seed matches,
+--fresh to rebuild), starts the production server on it (granian, the flags of `make
+serve`, DEBUG=0, Redis cache) with bench/settings_bench.py, which adds the bare JSON view
+/bench/ceiling to the application's URLs, and runs wrk against every endpoint of
+bench/endpoints.toml: first a short warm-up, then the measured run (`wrk -t2 -c50 -d10s
+--latency`). The ceiling is measured at the start and at the end of each server session;
+every endpoint's throughput is given as a share of their mean. Endpoints with a latency
+target run once more at as many connections as the server has workers (`wrk -t1 -c2`),
+where their p95 is judged (decision 0016). Then granian and gunicorn are compared, and the
+rush scenarios run (bench/rush.py). Results: bench/results/<timestamp>-<profile>.json, and
+the tables between the markers in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "compare_workers": [1, 2],
         "compare_duration": 5.0,
         "compare_rounds": 2,
+        "latency_duration": 10.0,
         "rush": ["otp_same_phone", "otp_same_ip"],
         "rush_controls": ["otp_same_phone"],
         "docs": True,
@@ -59,6 +62,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "compare_workers": [1],
         "compare_duration": 2.0,
         "compare_rounds": 1,
+        "latency_duration": 2.0,
         "rush": ["otp_same_phone"],
         "rush_controls": [],
         "docs": False,
@@ -79,26 +83,37 @@ def load_endpoints(path: Path = h.BENCH / "endpoints.toml") -> list[dict[str, An
 # --- databases ----------------------------------------------------------------------------
 
 
+def seed_args(count: int) -> list[str]:
+    """seed_scale's arguments for a size: that many institutions, users and resources (the
+    library's catalogue records with their search documents)."""
+    return ["--institutions", str(count), "--users", str(count), "--resources", str(count)]
+
+
 def prepare_database(label: str, *, fresh: bool) -> tuple[str, dict[str, Any]]:
-    """cc_bench_<label>, migrated and seeded with SIZES[label] institutions and users."""
+    """cc_bench_<label>, migrated and seeded with SIZES[label] institutions, users and
+    resources."""
     name = f"cc_bench_{label}"
     count = SIZES[label]
-    seed = f"culturecloud-bench seed_demo + seed_scale --institutions {count} --users {count}"
+    # The comment names the whole seed: a database seeded otherwise (an older bench) is rebuilt.
+    seed = f"culturecloud-bench seed_demo + seed_scale {' '.join(seed_args(count))}"
     env = h.server_env(name)
-    info: dict[str, Any] = {"database": name, "institutions": count, "users": count}
+    info: dict[str, Any] = {
+        "database": name,
+        "institutions": count,
+        "users": count,
+        "resources": count,
+    }
     if not fresh and h.database_exists(name) and h.database_comment(name) == seed:
         h.log(f"{name}: reusing the seeded database (--fresh rebuilds it)")
         info["migrate_s"] = h.manage(env, "migrate", "--noinput")
         info["reused"] = True
         return name, info
-    h.log(f"{name}: creating, migrating and seeding {count:,} institutions and users")
+    h.log(f"{name}: creating, migrating and seeding {count:,} institutions, users and resources")
     h.recreate_database(name)
     info["reused"] = False
     info["migrate_s"] = h.manage(env, "migrate", "--noinput")
     info["seed_demo_s"] = h.manage(env, "seed_demo", "--once")
-    info["seed_scale_s"] = h.manage(
-        env, "seed_scale", "--institutions", str(count), "--users", str(count)
-    )
+    info["seed_scale_s"] = h.manage(env, "seed_scale", *seed_args(count))
     h.set_database_comment(name, seed)
     h.log(f"{name}: seeded (seed_scale {info['seed_scale_s']} s)")
     return name, info
@@ -175,6 +190,35 @@ def measure(server: h.Server, path: str, cfg: dict[str, Any], duration: float) -
     return result
 
 
+def measure_latency(server: h.Server, path: str, cfg: dict[str, Any]) -> dict[str, Any]:
+    """Response times without queueing: as many connections as the server has workers, so
+    each request finds a free worker (docs/decisions/0016-latency-at-worker-concurrency.md).
+    Runs right after the throughput run of the same path: caches are warm."""
+    result = h.wrk(
+        server.base_url + path,
+        threads=1,
+        connections=server.spec.workers,
+        duration=cfg["latency_duration"],
+        timeout=10,
+    )
+    settle(server)
+    keep = ("requests", "req_per_s", "latency_ms", "errors", "load_before", "load_after", "wrk")
+    return {k: result[k] for k in keep if k in result}
+
+
+def latency_verdict(row: dict[str, Any]) -> bool | None:
+    """p95 at worker concurrency within the endpoint's latency target, with no errors (None:
+    no target). A page too slow to measure misses it."""
+    target = row.get("latency_target_ms")
+    if target is None:
+        return None
+    latency = row.get("latency")
+    if not latency:
+        return False if row.get("state") == "too slow" else None
+    errors = sum(latency["errors"].values())
+    return bool(latency["latency_ms"]["p95"] <= target and not errors)
+
+
 # A page that takes longer than this alone is not put under load: 50 connections would only
 # queue behind it until wrk's timeout, and the server would still be busy with them long after.
 SLOW_SECONDS = 0.5
@@ -202,14 +246,24 @@ def endpoint_session(
     values: dict[str, Any],
     cfg: dict[str, Any],
     duration: float,
+    *,
+    latency: bool = True,
 ) -> dict[str, Any]:
-    """One server, every endpoint; ceiling first and last."""
+    """One server, every endpoint; ceiling first and last. `latency`: also the runs at
+    worker concurrency, for the ceiling and the endpoints with a `latency_target_ms`."""
     h.flush_redis()
     rows: list[dict[str, Any]] = []
     server = h.Server(spec, env).start()
+    ceiling_latency: dict[str, Any] | None = None
     try:
         ceiling_runs = [measure(server, "/bench/ceiling", cfg, duration)]
         h.log(f"  ceiling {ceiling_runs[0]['req_per_s']:,.0f} req/s")
+        if latency:
+            ceiling_latency = measure_latency(server, "/bench/ceiling", cfg)
+            h.log(
+                f"  ceiling at {spec.workers} connections: "
+                f"p95 {ceiling_latency['latency_ms']['p95']:.1f} ms"
+            )
         for ep in endpoints:
             if ep["name"] == "ceiling":
                 continue
@@ -219,6 +273,8 @@ def endpoint_session(
                 "path_template": ep["path"],
                 "target": ep.get("target"),
             }
+            if latency and ep.get("latency_target_ms") is not None:
+                row["latency_target_ms"] = ep["latency_target_ms"]
             rows.append(row)
             path = resolve(ep["path"], values)
             if path is None:
@@ -261,12 +317,22 @@ def endpoint_session(
                 f"  {ep['name']:<26} {result['req_per_s']:>8,.0f} req/s  "
                 f"p99 {result['latency_ms']['p99']:>7.1f} ms  errors {errors}"
             )
+            if "latency_target_ms" in row:
+                row["latency"] = measure_latency(server, path, cfg)
+                h.log(
+                    f"  {ep['name']:<26} at {spec.workers} connections: p95 "
+                    f"{row['latency']['latency_ms']['p95']:.1f} ms "
+                    f"(target ≤ {row['latency_target_ms']:g} ms)"
+                )
         ceiling_runs.append(measure(server, "/bench/ceiling", cfg, duration))
         h.log(f"  ceiling {ceiling_runs[1]['req_per_s']:,.0f} req/s (end of session)")
     finally:
         server.stop()
     ceiling = sum(r["req_per_s"] for r in ceiling_runs) / len(ceiling_runs)
     for row in rows:
+        met = latency_verdict(row)
+        if met is not None:
+            row["meets_latency_target"] = met
         if row.get("target") is not None and row.get("state") in ("measured", "too slow"):
             row["meets_target"] = False
         if row.get("state") == "measured":
@@ -276,11 +342,10 @@ def endpoint_session(
                 row["meets_target"] = bool(
                     row["ratio"] is not None and row["ratio"] >= row["target"] and not errors
                 )
-    return {
-        "server": spec.label,
-        "ceiling": {"req_per_s": round(ceiling, 1), "runs": ceiling_runs},
-        "endpoints": rows,
-    }
+    ceiling_out: dict[str, Any] = {"req_per_s": round(ceiling, 1), "runs": ceiling_runs}
+    if ceiling_latency is not None:
+        ceiling_out["latency"] = ceiling_latency
+    return {"server": spec.label, "ceiling": ceiling_out, "endpoints": rows}
 
 
 def compare_servers(
@@ -304,7 +369,9 @@ def compare_servers(
         for spec in specs if round_no % 2 == 0 else list(reversed(specs)):
             h.log(f"server comparison, round {round_no + 1}: {spec.label}")
             duration = cfg["compare_duration"]
-            runs[spec.label].append(endpoint_session(spec, env, chosen, values, cfg, duration))
+            runs[spec.label].append(
+                endpoint_session(spec, env, chosen, values, cfg, duration, latency=False)
+            )
     return [mean_session(spec, runs[spec.label]) for spec in specs]
 
 
@@ -462,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"unknown sizes {sorted(unknown)}")
     if args.duration:
-        cfg["duration"] = cfg["compare_duration"] = args.duration
+        cfg["duration"] = cfg["compare_duration"] = cfg["latency_duration"] = args.duration
     if args.compare is not None:
         cfg["compare"] = args.compare
     if args.rush:
@@ -495,6 +562,12 @@ def main(argv: list[str] | None = None) -> int:
             "duration_s": cfg["duration"],
             "warmup_s": cfg["warmup"],
             "timeout_s": 10,
+        },
+        # the runs for latency targets: no queueing (docs/decisions/0016-…)
+        "latency_wrk": {
+            "threads": 1,
+            "connections": args.workers,
+            "duration_s": cfg["latency_duration"],
         },
         "server": h.ServerSpec(args.server, args.workers).label,
         "sizes": [],

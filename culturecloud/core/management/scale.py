@@ -304,7 +304,7 @@ def seed_scale(
 # --- resources (the digital library) and their search documents -------------------------
 
 # (project, art category, intangible heritage category or "")
-_TOPICS: tuple[tuple[str, str, str], ...] = (
+TOPICS: tuple[tuple[str, str, str], ...] = (
     ("舞龙", "dance", "traditional_dance"),
     ("醒狮", "dance", "traditional_dance"),
     ("秧歌", "dance", "traditional_dance"),
@@ -407,7 +407,7 @@ def build_resources(
     rows = []
     for pk, number in zip(ids, numbers, strict=True):
         mixed = number * 2654435761 % 2**32
-        topic, category, ich = _TOPICS[number % len(_TOPICS)]
+        topic, category, ich = TOPICS[number % len(TOPICS)]
         place = _PLACES[(mixed >> 3) % len(_PLACES)]
         kind = _KINDS[(mixed >> 7) % len(_KINDS)]
         forms = _FORMS[kind]
@@ -586,10 +586,16 @@ def _load_resources(plan: _LoadPlan, first: int, size: int, say: Progress | None
     return documents, segmenting
 
 
-def _load_in_child(args: tuple[_LoadPlan, int, int]) -> tuple:
-    plan, first, size = args
+# The plan of a parallel load, set before the worker processes are forked: they inherit it
+# (with a million institutions, sending it to each of them would cost more than the work).
+_FORKED_PLAN: _LoadPlan | None = None
+
+
+def _load_in_child(args: tuple[int, int]) -> tuple:
+    first, size = args
+    assert _FORKED_PLAN is not None
     try:
-        return _load_resources(plan, first, size, None)
+        return _load_resources(_FORKED_PLAN, first, size, None)
     finally:
         connections.close_all()
 
@@ -658,19 +664,24 @@ def seed_resources(
         if workers == 1:
             result.documents, segmenting = _load_resources(plan, 1, count, say)
         else:
+            global _FORKED_PLAN
             share = -(-count // workers)
             slices = [
-                (plan, 1 + i * share, min(share, count - i * share))
+                (1 + i * share, min(share, count - i * share))
                 for i in range(workers)
                 if count - i * share > 0
             ]
             connections.close_all()  # children open their own connections
-            with multiprocessing.get_context("fork").Pool(len(slices)) as pool:
-                segmenting = 0.0
-                for documents, seconds in pool.imap_unordered(_load_in_child, slices):
-                    result.documents += documents
-                    segmenting = max(segmenting, seconds)
-                    say(f"a worker finished ({time.perf_counter() - started:.1f} s)")
+            _FORKED_PLAN = plan
+            try:
+                with multiprocessing.get_context("fork").Pool(len(slices)) as pool:
+                    segmenting = 0.0
+                    for documents, seconds in pool.imap_unordered(_load_in_child, slices):
+                        result.documents += documents
+                        segmenting = max(segmenting, seconds)
+                        say(f"a worker finished ({time.perf_counter() - started:.1f} s)")
+            finally:
+                _FORKED_PLAN = None
     finally:
         if definitions:
             phase = time.perf_counter()
