@@ -20,6 +20,13 @@ from culturecloud.institutions.models import Institution, InstitutionKind, Membe
 from culturecloud.institutions.services import create_institution
 
 
+@pytest.fixture(autouse=True)
+def _no_public_response_cache(settings) -> None:
+    """Tests read a page, change data and read it again: without the shared cache of anonymous
+    answers (core/pagecache.py), whose own tests turn it back on."""
+    settings.PUBLIC_RESPONSE_CACHE = False
+
+
 @dataclass
 class Tree:
     national: Institution

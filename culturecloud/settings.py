@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "culturecloud.core.pagecache.PublicResponseCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -104,6 +105,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "culturecloud.portal.context_processors.site",
+                # last: replaces the CSRF token with a placeholder in cacheable pages
+                "culturecloud.core.pagecache.csrf_context",
             ],
         },
     }
@@ -331,6 +334,10 @@ LOGGING = {
 API_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
 PUBLIC_CACHE_SECONDS = 60
+# The shared server-side cache of public answers for anonymous visitors (core/pagecache.py).
+# The unit tests turn it off (culturecloud/conftest.py) except in its own tests; the browser
+# journeys and the fuzzer run with it.
+PUBLIC_RESPONSE_CACHE = env_bool("PUBLIC_RESPONSE_CACHE", default=True)
 NINJA_PAGINATION_CLASS = "culturecloud.core.pagination.PageNumberPagination"
 NINJA_PAGINATION_PER_PAGE = API_PAGE_SIZE
 NINJA_MAX_PER_PAGE_SIZE = API_MAX_PAGE_SIZE

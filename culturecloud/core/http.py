@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 
 
 def public(response: HttpResponse, max_age: int | None = None) -> HttpResponse:
@@ -11,6 +11,14 @@ def public(response: HttpResponse, max_age: int | None = None) -> HttpResponse:
     response["Cache-Control"] = f"public, max-age={seconds}"
     response["Vary"] = "Accept-Language, Cookie"
     return response
+
+
+def public_unless_personal(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A page that shows who is logged in (the header, favourites, staff links): shared only
+    in its anonymous form."""
+    if request.user.is_authenticated:
+        return private(response)
+    return public(response)
 
 
 def private(response: HttpResponse) -> HttpResponse:

@@ -6,3 +6,10 @@ class InstitutionsConfig(AppConfig):
     name = "culturecloud.institutions"
     label = "institutions"
     verbose_name = _("Institutions")
+
+    def ready(self) -> None:
+        from culturecloud.core import pagecache
+
+        from .models import Article, Institution, Region
+
+        pagecache.watch(Region, Institution, Article)

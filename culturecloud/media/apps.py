@@ -14,3 +14,9 @@ class MediaConfig(AppConfig):
         # and the development file server take the type from this table.
         mimetypes.add_type("video/mp2t", ".ts")
         mimetypes.add_type("application/vnd.apple.mpegurl", ".m3u8")
+
+        from culturecloud.core import pagecache
+
+        from .models import MediaAsset
+
+        pagecache.watch(MediaAsset)  # players and thumbnails follow processing

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from culturecloud.core.http import public
+from culturecloud.core.http import public, public_unless_personal
 
 from .context_processors import ELDER_COOKIE, ELDER_COOKIE_AGE
 from .sections import SECTIONS
@@ -25,11 +25,12 @@ from .stats import network_summary
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     total, kinds = network_summary()
-    return render(
+    response = render(
         request,
         "portal/home.html",
         {"sections": SECTIONS, "network_total": total, "network_kinds": kinds},
     )
+    return public_unless_personal(request, response)
 
 
 def legal_context() -> dict[str, object]:

@@ -8,8 +8,30 @@ class ResourcesConfig(AppConfig):
     verbose_name = _("Digital resources")
 
     def ready(self) -> None:
+        from culturecloud.core import pagecache
+
+        from .models import (
+            Collection,
+            CollectionItem,
+            Comment,
+            HeritageProject,
+            Inheritor,
+            Resource,
+            ResourceImage,
+            Tag,
+        )
         from .searchdoc import register_doc_type
         from .signals import connect
 
         register_doc_type()
         connect()
+        pagecache.watch(
+            Tag,
+            HeritageProject,
+            Inheritor,
+            Resource,
+            ResourceImage,
+            Collection,
+            CollectionItem,
+            Comment,
+        )

@@ -403,6 +403,22 @@ def play(request: HttpRequest, resource_id: int) -> Any:
     return {"counted": services.record_play(resource_id=resource_id, visitor=visitor_key(request))}
 
 
+@router.post(
+    "/{resource_id}/view",
+    response=ResourcePlayOut,
+    auth=None,
+    url_name="resources_view",
+    summary="Count a view",
+)
+def view(request: HttpRequest, resource_id: int) -> Any:
+    """Sent by the resource page's script once it has loaded; counted once per visitor in
+    the dedup window. Bots that run no script are not counted."""
+    from .views import visitor_key
+
+    counted = services.record_view(resource_id=resource_id, visitor=visitor_key(request))
+    return {"counted": counted}
+
+
 def _favorite_state(request: HttpRequest, resource: Resource) -> dict[str, Any]:
     count = Resource.objects.filter(pk=resource.pk).values_list("favorite_count", flat=True)[0]
     return {"favorite": services.is_favorite(user_of(request), resource), "favorites": count}

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from culturecloud.core.errors import ServiceError
 from culturecloud.core.forms import add_service_error
-from culturecloud.core.http import private, public
+from culturecloud.core.http import public_unless_personal
 from culturecloud.institutions.permissions import Perm
 from culturecloud.workbench.scope import institutions_for
 from culturecloud.workbench.views import page, staff_page
@@ -173,4 +173,4 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "resources/heritage_project.html",
         {"project": project, "resources": resources, "inheritors": inheritors},
     )
-    return private(response) if request.user.is_authenticated else public(response)
+    return public_unless_personal(request, response)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from culturecloud.core.errors import NotFound, RateLimited, ServiceError
 from culturecloud.core.forms import add_service_error
-from culturecloud.core.http import private, public
+from culturecloud.core.http import private, public_unless_personal
 from culturecloud.core.origin import client_ip
 from culturecloud.institutions.permissions import Perm, has_perm
 
@@ -31,12 +31,6 @@ from .presentation import jsonld_for, jsonld_script_body, player_for, thumbnail_
 
 PAGE_SIZE = 20
 COMMENTS_SHOWN = 100
-
-
-def _cacheable(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    if request.user.is_authenticated:
-        return private(response)
-    return public(response)
 
 
 def _query(params: dict[str, str], **changes: str | None) -> str:
@@ -71,7 +65,9 @@ def index(request: HttpRequest) -> HttpResponse:
         filters = browse.parse_filters(request.GET)
     except ServiceError as exc:
         context["error"] = exc
-        return _cacheable(request, render(request, "resources/index.html", context, status=400))
+        return public_unless_personal(
+            request, render(request, "resources/index.html", context, status=400)
+        )
     params = filters.as_params()
     if q:
         params["q"] = q
@@ -127,7 +123,9 @@ def index(request: HttpRequest) -> HttpResponse:
         }
         for s in browse.SORTS
     ]
-    return _cacheable(request, render(request, "resources/index.html", context, status=status))
+    return public_unless_personal(
+        request, render(request, "resources/index.html", context, status=status)
+    )
 
 
 def _filter_labels(filters: browse.BrowseFilters) -> list[tuple[str, str, str]]:
@@ -193,10 +191,12 @@ def _detail_context(
     can_edit = has_perm(request.user, Perm.EDIT_CONTENT, resource.institution)
     try:
         play_url = reverse("api:resources_play", kwargs={"resource_id": resource.pk})
-    except NoReverseMatch:  # the API is not mounted (counting plays is optional)
-        play_url = ""
+        view_url = reverse("api:resources_view", kwargs={"resource_id": resource.pk})
+    except NoReverseMatch:  # the API is not mounted (counting is optional)
+        play_url = view_url = ""
     return {
         "play_url": play_url if published else "",
+        "view_url": view_url if published else "",
         "resource": resource,
         "published": published,
         "player": player,
@@ -224,12 +224,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     published = resource.status == "published" and resource.institution.is_active
     if not published and not services.can_preview(request.user, resource):
         raise Http404
-    if published:
-        services.record_view(resource_id=resource.pk, visitor=visitor_key(request))
     context = _detail_context(request, resource, published, CommentForm())
     response = render(request, "resources/detail.html", context)
-    # The page counts views: never from a shared cache.
-    return private(response)
+    if not published:  # a staff preview
+        return private(response)
+    # The page's script counts the view (POST to the API), so the page itself can be shared.
+    return public_unless_personal(request, response)
 
 
 def _login(request: HttpRequest) -> HttpResponse | None:
@@ -314,7 +314,9 @@ def favorites(request: HttpRequest) -> HttpResponse:
 def collections(request: HttpRequest) -> HttpResponse:
     qs = services.public_collections().select_related("institution")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return _cacheable(request, render(request, "resources/collections.html", {"page_obj": page}))
+    return public_unless_personal(
+        request, render(request, "resources/collections.html", {"page_obj": page})
+    )
 
 
 @require_GET
@@ -329,7 +331,7 @@ def collection(request: HttpRequest, pk: int) -> HttpResponse:
             .prefetch_related("images__asset")[:500]
         )
     )
-    return _cacheable(
+    return public_unless_personal(
         request,
         render(request, "resources/collection.html", {"collection": item, "resources": resources}),
     )

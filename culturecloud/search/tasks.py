@@ -5,6 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
+from culturecloud.core import pagecache
+
 from . import services
 
 
@@ -19,7 +21,9 @@ from . import services
 )
 def sync_document(self, doc_type: str, object_id: str) -> str:
     """Index the object when it is public, remove it otherwise. Idempotent."""
-    return services.sync_object(doc_type=str(doc_type), object_id=str(object_id))
+    outcome = services.sync_object(doc_type=str(doc_type), object_id=str(object_id))
+    pagecache.content_changed()  # search answers kept before this sync are stale
+    return outcome
 
 
 @shared_task(acks_late=True)

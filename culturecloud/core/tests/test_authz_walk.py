@@ -80,6 +80,7 @@ PUBLIC_OR_SELF_SERVICE: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/resources/{resource_id}"): "published resource only",
     ("GET", "/api/v1/resources/{resource_id}/comments"): "approved comments only",
     ("POST", "/api/v1/resources/{resource_id}/play"): "anonymous play counter",
+    ("POST", "/api/v1/resources/{resource_id}/view"): "anonymous view counter",
     ("GET", "/api/v1/resources/heritage/projects"): "public list of heritage projects",
     ("GET", "/api/v1/resources/heritage/projects/{project_id}"): "public heritage project",
     ("GET", "/api/v1/resources/heritage/inheritors"): "public list of inheritors",

@@ -346,13 +346,14 @@ def test_every_page_refuses_a_post_without_the_csrf_token(site, tree):
 
 
 # Unsafe API operations that need no session, so no CSRF token: what they do is not done
-# in anyone's name (a code is sent to the number given, a play is counted), or the session
+# in anyone's name (a code is sent to the number given, a play or a view is counted), or the session
 # they create is CSRF-checked when it is made (test_api_log_in_into_a_session_...).
 API_WITHOUT_SESSION = {
     ("POST", "/api/v1/auth/code"),
     ("POST", "/api/v1/auth/verify"),
     ("POST", "/api/v1/auth/password-login"),
     ("POST", "/api/v1/resources/{resource_id}/play"),
+    ("POST", "/api/v1/resources/{resource_id}/view"),
 }
 
 

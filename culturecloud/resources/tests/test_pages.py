@@ -284,9 +284,9 @@ def test_browse_and_detail_query_counts(client, published, ready_asset, django_a
         assert client.get(index).status_code == 200
     resource = Resource.objects.filter(kind="video").first()
     assert resource is not None
-    # resource + tags + inheritors + images + comments + collections, and the first view's
-    # UPDATE with F() + the view count pushed to the search index (read, update)
-    with django_assert_num_queries(9):
+    # resource + tags + inheritors + images + comments + collections (the view is counted by
+    # the page's script, not by the page)
+    with django_assert_num_queries(6):
         assert client.get(resource.get_absolute_url()).status_code == 200
 
 
@@ -329,13 +329,28 @@ def test_favorites_and_comments_pages(client, published, make_user, reviewer):
     assert "真好听" in client.get(url).content.decode()
 
 
-def test_views_counted_on_the_page(client, published):
+def test_views_counted_by_the_pages_script_not_by_the_page(client, published):
     resource = published()
-    client.get(resource.get_absolute_url())
-    client.get(resource.get_absolute_url())  # the same visitor
-    client.get(resource.get_absolute_url(), HTTP_USER_AGENT="another browser")
+    page = client.get(resource.get_absolute_url()).content.decode()
+    view_url = reverse("api:resources_view", kwargs={"resource_id": resource.pk})
+    assert f'data-view-url="{view_url}"' in page
+    resource.refresh_from_db()
+    assert resource.view_count == 0  # the page alone (or a bot) counts nothing
+    assert client.post(view_url).json() == {"counted": True}
+    assert client.post(view_url).json() == {"counted": False}  # the same visitor
+    assert client.post(view_url, HTTP_USER_AGENT="another browser").json() == {"counted": True}
     resource.refresh_from_db()
     assert resource.view_count == 2
+
+
+def test_counting_a_view_of_an_unpublished_or_missing_resource(client, make_resource):
+    draft = make_resource()
+    url = reverse("api:resources_view", kwargs={"resource_id": draft.pk})
+    assert client.post(url).json() == {"counted": False}
+    missing = client.post(reverse("api:resources_view", kwargs={"resource_id": 999999}))
+    assert missing.json() == {"counted": False}
+    draft.refresh_from_db()
+    assert draft.view_count == 0
 
 
 def test_collections_pages(client, tree, editor, reviewer, published):

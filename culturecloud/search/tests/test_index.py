@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from culturecloud.core import review
+from culturecloud.core import pagecache, review
 from culturecloud.core.models import AuditEntry, ReviewStatus
 from culturecloud.institutions.models import Article, Role
 from culturecloud.institutions.services import (
@@ -57,6 +57,8 @@ def test_drafts_and_pending_content_are_not_indexed(
         )
         review.submit(article, actor=staff["editor"])
     # only core.review's listener call, which schedules nothing for a draft or a submission
+    # (besides the public response cache's generation bumps, which index nothing)
+    callbacks = [c for c in callbacks if c is not pagecache._bump]
     assert all("schedule_sync" not in repr(c) for c in callbacks)
     assert [c.args[1] for c in callbacks] == ["submitted"]
     assert found("剪纸") == []

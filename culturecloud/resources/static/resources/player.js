@@ -2,6 +2,8 @@
  * Players of a resource page, no inline script (CSP script-src 'self'):
  *  - video[data-hls-src]: HLS through hls.js (window.Hls, from npm); Safari plays HLS natively.
  *    hls.js runs its worker from a same-origin file (data-hls-worker), never a blob: URL.
+ *  - [data-view-url]: the page view is counted once it has loaded (POST), so the page itself
+ *    can come from the shared cache.
  *  - video/audio[data-play-url]: the first start of playback is counted once (POST).
  *  - [data-deepzoom]: OpenSeadragon (window.OpenSeadragon, from npm) fed by an IIIF info.json
  *    (data-iiif-info) or, without one, by the large image (data-image-url); an image set
@@ -18,6 +20,24 @@
     return meta ? meta.getAttribute("content") : "";
   }
 
+  function count(url) {
+    try {
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken() },
+        keepalive: true,
+      }).catch(function () {});
+    } catch (e) {
+      /* counting is best effort */
+    }
+  }
+
+  function countView(element) {
+    var url = element.getAttribute("data-view-url");
+    if (url) count(url);
+  }
+
   function countPlay(media) {
     var url = media.getAttribute("data-play-url");
     if (!url) return;
@@ -25,16 +45,7 @@
     media.addEventListener("play", function () {
       if (counted) return;
       counted = true;
-      try {
-        fetch(url, {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "X-CSRFToken": csrfToken() },
-          keepalive: true,
-        }).catch(function () {});
-      } catch (e) {
-        /* counting is best effort */
-      }
+      count(url);
     });
   }
 
@@ -200,6 +211,7 @@
   }
 
   function init() {
+    document.querySelectorAll("[data-view-url]").forEach(countView);
     document.querySelectorAll("video[data-hls-src]").forEach(setupVideo);
     document.querySelectorAll("video[data-play-url], audio[data-play-url]").forEach(countPlay);
     document.querySelectorAll("[data-deepzoom]").forEach(setupDeepZoom);
