@@ -23,6 +23,7 @@ Usage: .venv/bin/python fuzz/run.py [--max-examples N] [--seed N] [--keep] [--pa
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -35,7 +36,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +79,7 @@ SELF_ENDING = {
 }
 
 ISSUE_SCRIPT = """
+import itertools
 import json
 from culturecloud.accounts.services import find_user_by_phone, issue_api_token
 from culturecloud.core.management.demo import SUPERUSER_PHONE, CITIZENS
@@ -104,7 +106,7 @@ class Pass:
     returncode: int | None = None
     seconds: float = 0.0
     operations: int = 0
-    output_tail: list[str] = field(default_factory=list)
+    test_cases: str = ""  # schemathesis's "N generated, N passed, ..." line
 
 
 PASSES = (
@@ -240,7 +242,10 @@ def run_pass(
         lines.append(line.rstrip("\n"))
     fuzz_pass.returncode = process.wait()
     fuzz_pass.seconds = time.monotonic() - started
-    fuzz_pass.output_tail = lines[-3:]
+    # The "Test cases:" heading is followed by its counts; keep them for the summary.
+    for heading, counts in itertools.pairwise(lines):
+        if heading.strip() == "Test cases:":
+            fuzz_pass.test_cases = counts.strip()
 
 
 def server_errors(log: Path) -> list[str]:
@@ -319,10 +324,9 @@ def main() -> int:
     print("\n=== fuzz summary", flush=True)
     for fuzz_pass in passes:
         verdict = "ok" if fuzz_pass.returncode == 0 else f"FAILED (exit {fuzz_pass.returncode})"
-        last = fuzz_pass.output_tail[-1].strip() if fuzz_pass.output_tail else ""
         print(
             f"  {fuzz_pass.name:<10} {fuzz_pass.operations:3d} operations  {verdict:<18} "
-            f"{fuzz_pass.seconds:6.1f}s  {last}"
+            f"{fuzz_pass.seconds:6.1f}s  test cases: {fuzz_pass.test_cases or '?'}"
         )
     if tracebacks:
         print(f"  server tracebacks: {len(tracebacks)} (first below; all in {log_path})")
