@@ -130,8 +130,8 @@ def latency_table(sizes: list[dict[str, Any]]) -> list[str]:
         "| endpoint | target p95 ms | "
         + " | ".join(f"p95 ms {lab}" for lab in labels)
         + f" | p50 ms {labels[-1]} | p99 ms {labels[-1]} | req/s {labels[-1]} | "
-        f"meets at {labels[-1]} |",
-        "|---|---:|" + "---:|" * len(labels) + "---:|---:|---:|:---|",
+        f"load {labels[-1]} | meets at {labels[-1]} |",
+        "|---|---:|" + "---:|" * len(labels) + "---:|---:|---:|---:|:---|",
     ]
     ceilings = [s["ceiling"].get("latency") for s in sizes]
     if any(ceilings):
@@ -140,7 +140,8 @@ def latency_table(sizes: list[dict[str, Any]]) -> list[str]:
             "| *ceiling* (bare JSON view) | | "
             + " | ".join(_n(c["latency_ms"]["p95"], 1) if c else "—" for c in ceilings)
             + f" | {_n(last.get('latency_ms', {}).get('p50'), 1)} | "
-            f"{_n(last.get('latency_ms', {}).get('p99'), 1)} | {_n(last.get('req_per_s'))} | |"
+            f"{_n(last.get('latency_ms', {}).get('p99'), 1)} | {_n(last.get('req_per_s'))} | "
+            f"{_load(last)} | |"
         )
     by_name = [{r["name"]: r for r in s["endpoints"]} for s in sizes]
     for row in headline["endpoints"]:
@@ -151,9 +152,16 @@ def latency_table(sizes: list[dict[str, Any]]) -> list[str]:
             f"| {row['name']} | ≤ {row['latency_target_ms']:g} | "
             + " | ".join(_n(_latency_p(r, "p95"), 1) for r in rows)
             + f" | {_n(_latency_p(row, 'p50'), 1)} | {_n(_latency_p(row, 'p99'), 1)} | "
-            f"{_n((row.get('latency') or {}).get('req_per_s'))} | {_latency_mark(row)} |"
+            f"{_n((row.get('latency') or {}).get('req_per_s'))} | "
+            f"{_load(row.get('latency') or {})} | {_latency_mark(row)} |"
         )
     return lines
+
+
+def _load(run: dict[str, Any]) -> str:
+    """The 1-minute load average before the run (2 vCPU: above 2, requests wait for a core)."""
+    load = run.get("load_before")
+    return "—" if not load else f"{load[0]:.1f}"
 
 
 def growth_table(sizes: list[dict[str, Any]]) -> list[str]:
@@ -431,7 +439,10 @@ def render(result: dict[str, Any], source: Path | str) -> str:
             f"latency target again with `wrk -t{lw['threads']} -c{lw['connections']} "
             f"-d{lw['duration_s']:g}s --latency`, as many connections as server workers, so "
             "no request waits behind another (under -c50 even the ceiling's p95 is mostly "
-            "queueing). Decision: docs/decisions/0016-latency-at-worker-concurrency.md.",
+            "queueing). “load”: the 1-minute load average before the run (it still holds the "
+            "throughput run just before); above the number of cores, requests also wait for a "
+            "core, which lengthens the tail. Decision: "
+            "docs/decisions/0016-latency-at-worker-concurrency.md.",
             "",
             *latency_table(sizes),
             "",
