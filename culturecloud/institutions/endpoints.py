@@ -7,7 +7,6 @@ leave every permission decision to the services and `permissions`.
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,8 +18,9 @@ from pydantic import Field
 from culturecloud.core.errors import NotFound, ServiceError
 from culturecloud.core.http import private, public
 
-from . import services
+from . import directory, services
 from .models import Article, Institution, InstitutionKind, Membership, Region, Role
+from .pagination import DirectoryPagination
 from .permissions import Perm, check_perm, scope_queryset
 from .regions import get_region
 from .schemas import (
@@ -44,11 +44,6 @@ router = Router(tags=["institutions"])
 
 
 # --- helpers ---------------------------------------------------------------------
-
-
-def with_has_children(qs: QuerySet[Institution]) -> QuerySet[Institution]:
-    children = Institution.objects.filter(parent=OuterRef("pk"), is_active=True)
-    return qs.select_related("region", "parent").annotate(has_kids=Exists(children))
 
 
 def summary(inst: Institution) -> dict[str, Any]:
@@ -186,43 +181,43 @@ class StaffArticleFilter(Schema):
     institution: str = Field("", max_length=64)
 
 
-def filter_institutions(qs: QuerySet[Institution], f: InstitutionFilter) -> QuerySet[Institution]:
-    q = f.q.strip()
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code=q.lower()))
-    if f.region.strip():
-        region = get_region(f.region)
-        qs = qs.filter(region__code__startswith=region.code_prefix)
-    kind = kind_filter(f.kind.strip())
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs
-
-
 # --- public ----------------------------------------------------------------------
 
 
 @router.get("", response=list[InstitutionSummary], auth=None, summary="List and search")
-@paginate
+@paginate(DirectoryPagination)
 def list_institutions(
     request: HttpRequest, response: HttpResponse, filters: Query[InstitutionFilter]
 ) -> Any:
+    """Top of the tree first, then by name. `q`: part of the name or short name (any
+    case), or the exact code. The count stops at 1,000 (`count_is_capped`), and so do the
+    pages: narrow with `q`, `region`, `kind`, or browse `/tree`."""
     public(response)
-    qs = filter_institutions(with_has_children(services.public_institutions()), filters)
-    return [summary(i) for i in qs.order_by("depth", "name", "pk")]
+    region = get_region(filters.region) if filters.region.strip() else None
+    kind = kind_filter(filters.kind.strip())
+    return directory.Paged(
+        lambda number, size: directory.find(
+            q=filters.q, region=region, kind=kind, number=number, page_size=size
+        ),
+        summary,
+    )
 
 
 @router.get("/tree", response=list[InstitutionSummary], auth=None, summary="Tree level")
-@paginate
+@paginate(DirectoryPagination)
 def tree(request: HttpRequest, response: HttpResponse, filters: Query[TreeFilter]) -> Any:
-    """Children of `parent`, or the top two levels (the national centre and provinces)."""
+    """Children of `parent` (all of them, counted exactly), or the top two levels (the
+    national centre and provinces)."""
     public(response)
-    qs = with_has_children(services.public_institutions())
+    qs = services.public_institutions()
     if filters.parent:
         qs = qs.filter(parent=public_institution(filters.parent))
     else:
         qs = qs.filter(depth__lte=1)
-    return [summary(i) for i in qs.order_by("depth", "name", "pk")]
+    return directory.Paged(
+        lambda number, size: directory.list_page(qs, number=number, page_size=size, capped=False),
+        summary,
+    )
 
 
 @router.get("/regions", response=list[RegionOut], auth=None, summary="Regions")
@@ -242,15 +237,16 @@ def regions(request: HttpRequest, response: HttpResponse, filters: Query[RegionF
 @router.get(
     "/by-region/{region_code}", response=list[InstitutionSummary], auth=None, summary="By region"
 )
-@paginate
+@paginate(DirectoryPagination)
 def by_region(request: HttpRequest, response: HttpResponse, region_code: str) -> Any:
-    """Institutions whose region lies inside `region_code`, top of the tree first."""
+    """Institutions whose region lies inside `region_code`, top of the tree first (count
+    capped at 1,000 as in the list)."""
     public(response)
     region = get_region(region_code[:6] if len(region_code) <= 6 else "invalid")
-    qs = with_has_children(services.public_institutions()).filter(
-        region__code__startswith=region.code_prefix
+    return directory.Paged(
+        lambda number, size: directory.find(region=region, number=number, page_size=size),
+        summary,
     )
-    return [summary(i) for i in qs.order_by("depth", "name", "pk")]
 
 
 # --- staff: articles and members by id (before the /{code} routes) --------------------

@@ -102,6 +102,17 @@ class Institution(models.Model):
             models.Index(fields=["parent", "name"], name="inst_parent_name"),
             models.Index(fields=["region", "kind"], name="inst_region_kind"),
             models.Index(fields=["kind", "is_active"], name="inst_kind_active"),
+            # The public directory's order (top of the tree first, then by name) among
+            # active rows: the top levels, every list page and the search's first scan
+            # walk it and stop early. short_name and code ride along (PostgreSQL
+            # INCLUDE) so that scan reads the index only. Name search on PostgreSQL
+            # also has a GIN index of name bigrams (migration 0002, directory.py).
+            models.Index(
+                fields=["depth", "name", "id"],
+                name="inst_public_order",
+                condition=models.Q(is_active=True),
+                include=["short_name", "code"],
+            ),
         ]
 
     def __str__(self) -> str:

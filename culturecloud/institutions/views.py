@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from culturecloud.core.http import public
 
+from . import directory as listing
 from . import services
 from .forms import DirectoryFilterForm
 from .models import Institution
@@ -30,22 +31,37 @@ def directory(request: HttpRequest) -> HttpResponse:
         context["mode"] = "tree"
         context["nodes"] = _top_nodes()
     elif form.is_bound and any(form.cleaned_data.get(k) for k in ("q", "region", "kind")):
-        qs = _with_children_flag(services.public_institutions())
-        q = form.cleaned_data["q"]
-        if q:
-            qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q))
-        if form.selected_region is not None:
-            qs = qs.filter(region__code__startswith=form.selected_region.code_prefix)
-        if form.cleaned_data["kind"]:
-            qs = qs.filter(kind=form.cleaned_data["kind"])
-        paginator = Paginator(qs.order_by("depth", "name", "pk"), PAGE_SIZE)
-        page = paginator.get_page(request.GET.get("page"))
+        page = listing.find(
+            q=form.cleaned_data["q"],
+            region=form.selected_region,
+            kind=form.cleaned_data["kind"],
+            number=_page_number(request.GET.get("page")),
+            page_size=PAGE_SIZE,
+        )
+        if not page.items and page.number > page.num_pages:  # past the end: the last page
+            page = listing.find(
+                q=form.cleaned_data["q"],
+                region=form.selected_region,
+                kind=form.cleaned_data["kind"],
+                number=page.num_pages,
+                page_size=PAGE_SIZE,
+            )
         query = request.GET.copy()
         query.pop("page", None)
         context.update(mode="search", page=page, query=query.urlencode())
     else:
         context.update(mode="tree", nodes=_top_nodes())
     return public(render(request, "institutions/directory.html", context, status=status))
+
+
+def _page_number(raw: str | None) -> int:
+    """As Paginator.get_page: anything but a page within reach is the first or last page."""
+    try:
+        number = int(raw or 1)
+    except ValueError:
+        return 1
+    last = -(-listing.RESULT_CAP // PAGE_SIZE)
+    return min(max(number, 1), last)
 
 
 def _top_nodes() -> list[dict[str, object]]:

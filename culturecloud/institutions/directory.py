@@ -1,0 +1,227 @@
+"""Reads of the public directory: lists and name search whose cost does not grow with the
+number of institutions (pages `/institutions/`, API `/api/v1/institutions`, `.../tree`,
+`.../by-region/...`).
+
+- Order: top of the tree first, then by name (depth, name, id), walked on the partial index
+  `inst_public_order` and stopped after the page: never a sort of the whole table.
+- Counts stop at RESULT_CAP: a longer list says "1000+" (`count_is_capped`), and pages go
+  as far as the cap, like the site search; filters (region, kind) or a name narrow it. A
+  tree level (the children of one node) is small and counted exactly.
+- Name search (part of the name or short name, any case; or the exact code) on PostgreSQL:
+  1. the first PREFIX_SCAN rows of the directory's order are tested in one index-only scan:
+     enough for a common word (a kind such as 综合文化站 matches thousands), whose first
+     RESULT_CAP matches are then exactly the ones shown;
+  2. otherwise the GIN index of name bigrams (migration 0002) gives at most RESULT_CAP + 1
+     candidates, tested against the name and sorted: a rare name costs what its matches
+     cost. Beyond the cap, the matches after the scanned prefix come in index order, not
+     strictly by name (they are past the 1000 anyway).
+  SQLite (the embedded default, small networks) filters the table as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connections
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from .models import Institution, Region
+
+RESULT_CAP = 1000
+PREFIX_SCAN = 10_000
+ORDER = ("depth", "name", "pk")
+_CODE_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+# Must spell the expression of the index inst_name_grams (migration 0002) exactly.
+GRAMS_MATCH = (
+    "institutions_name_grams(upper("
+    '"institutions_institution"."name" || \' \' || "institutions_institution"."short_name"'
+    ")) @> institutions_query_grams(upper(%s))"
+)
+
+
+@dataclass
+class ResultPage:
+    """One page of a directory list; quacks like a Django Page for the templates."""
+
+    items: list[Any]
+    count: int
+    count_is_capped: bool
+    number: int
+    page_size: int
+    reachable: int = field(default=0)  # rows that pages can reach (the count, or the cap)
+
+    @property
+    def object_list(self) -> list[Any]:
+        return self.items
+
+    @property
+    def paginator(self) -> ResultPage:
+        return self
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.reachable // self.page_size))
+
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def with_relations(qs: QuerySet[Institution]) -> QuerySet[Institution]:
+    """What a row of a list shows: its region, its parent, whether it has active children."""
+    children = Institution.objects.filter(parent=OuterRef("pk"), is_active=True)
+    return qs.select_related("region", "parent").annotate(has_kids=Exists(children))
+
+
+def public_filtered(*, region: Region | None = None, kind: str = "") -> QuerySet[Institution]:
+    qs = Institution.objects.filter(is_active=True)
+    if region is not None:
+        qs = qs.filter(region__code__startswith=region.code_prefix)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def _rows(ids: Sequence[int]) -> list[Institution]:
+    """The page's institutions, in the order of `ids` (one query)."""
+    if not ids:
+        return []
+    found = {i.pk: i for i in with_relations(Institution.objects.filter(pk__in=ids))}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _page_bounds(number: int, page_size: int, reachable: int) -> tuple[int, int]:
+    start = (number - 1) * page_size
+    return start, max(start, min(start + page_size, reachable))
+
+
+def list_page(
+    qs: QuerySet[Institution], *, number: int, page_size: int, capped: bool = True
+) -> ResultPage:
+    """A page of `qs` in the directory's order; count stops at RESULT_CAP if `capped`."""
+    if capped:
+        count = qs.order_by().values("pk")[: RESULT_CAP + 1].count()
+        is_capped = count > RESULT_CAP
+        count = min(count, RESULT_CAP)
+    else:
+        count, is_capped = qs.count(), False
+    start, end = _page_bounds(number, page_size, count)
+    items = list(with_relations(qs).order_by(*ORDER)[start:end]) if end > start else []
+    return ResultPage(items, count, is_capped, number, page_size, reachable=count)
+
+
+def search_page(qs: QuerySet[Institution], q: str, *, number: int, page_size: int) -> ResultPage:
+    """A page of the institutions of `qs` whose name or short name contains `q` (any case)
+    or whose code is `q`, in the directory's order."""
+    ids, is_capped = matching_ids(qs, q)
+    count = len(ids)
+    start, end = _page_bounds(number, page_size, count)
+    return ResultPage(_rows(ids[start:end]), count, is_capped, number, page_size, count)
+
+
+def _name_match(q: str) -> Q:
+    return Q(name__icontains=q) | Q(short_name__icontains=q)
+
+
+def matching_ids(qs: QuerySet[Institution], q: str) -> tuple[list[int], bool]:
+    """Up to RESULT_CAP primary keys of matches in the directory's order, and whether there
+    are more."""
+    code = q.lower() if _CODE_RE.match(q.lower()) else None
+    if connections[qs.db].vendor != "postgresql":
+        match = _name_match(q) | Q(code=code) if code else _name_match(q)
+        ids = list(qs.filter(match).order_by(*ORDER).values_list("pk", flat=True)[: RESULT_CAP + 1])
+        return ids[:RESULT_CAP], len(ids) > RESULT_CAP
+
+    scanned, hits = _scan_prefix(qs, q, code)
+    if len(hits) > RESULT_CAP:
+        return hits[:RESULT_CAP], True
+    if scanned < PREFIX_SCAN:  # the prefix was the whole list
+        return hits, False
+    candidates = _gram_candidates(qs, q)
+    merged = list(hits)
+    seen = set(hits)
+    if code is not None:  # a code that the scanned prefix did not hold: next in line
+        exact = qs.filter(code=code).values_list("pk", flat=True).first()
+        if exact is not None and exact not in seen:
+            merged.append(exact)
+            seen.add(exact)
+    merged.extend(pk for pk in candidates if pk not in seen)
+    is_capped = len(candidates) > RESULT_CAP or len(merged) > RESULT_CAP
+    return merged[:RESULT_CAP], is_capped
+
+
+def _scan_prefix(qs: QuerySet[Institution], q: str, code: str | None) -> tuple[int, list[int]]:
+    """Test the first PREFIX_SCAN rows of the order: (rows scanned, matches in order)."""
+    prefix = qs.order_by(*ORDER).values("id", "name", "short_name", "code")[:PREFIX_SCAN]
+    inner, params = prefix.query.sql_with_params()
+    # Upper-casing costs more than the scan: only when the query has letters with a case.
+    cased = q.upper() != q.lower()
+    column = "upper(p.{0})" if cased else "p.{0}"
+    needle = "upper(%s)" if cased else "%s"
+    hit = " OR ".join(f"strpos({column.format(c)}, {needle}) > 0" for c in ("name", "short_name"))
+    args: list[Any] = [q, q]
+    if code is not None:
+        hit += " OR p.code = %s"
+        args.append(code)
+    sql = (
+        f"SELECT count(*), (array_agg(p.id) FILTER (WHERE {hit}))[1:{RESULT_CAP + 1}] "  # noqa: S608
+        f"FROM ({inner}) AS p"
+    )
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, [*args, *params])
+        scanned, ids = cursor.fetchone()
+    return int(scanned), list(ids or [])
+
+
+def _gram_candidates(qs: QuerySet[Institution], q: str) -> list[int]:
+    """Up to RESULT_CAP + 1 matches found through the bigram index, in the directory's order."""
+    grams = RawSQL(GRAMS_MATCH, [q], output_field=BooleanField())  # noqa: S611 - q is a parameter
+    inner = qs.filter(grams).filter(_name_match(q)).values("id", "depth", "name")
+    sql, params = inner[: RESULT_CAP + 1].query.sql_with_params()
+    # A LIMIT subquery is computed first, then sorted: never a walk of the whole order.
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(f"SELECT c.id FROM ({sql}) AS c ORDER BY c.depth, c.name, c.id", params)  # noqa: S608
+        return [row[0] for row in cursor.fetchall()]
+
+
+def find(
+    *,
+    q: str = "",
+    region: Region | None = None,
+    kind: str = "",
+    number: int = 1,
+    page_size: int = 20,
+) -> ResultPage:
+    """The directory's list or search: one page, count capped at RESULT_CAP."""
+    qs = public_filtered(region=region, kind=kind)
+    q = q.strip()
+    if q:
+        return search_page(qs, q, number=number, page_size=page_size)
+    return list_page(qs, number=number, page_size=page_size)
+
+
+class Paged:
+    """A directory page source for `DirectoryPagination`: `page(number, size)` gives the
+    ResultPage, `to_item` the payload of one row."""
+
+    def __init__(
+        self, page: Callable[[int, int], ResultPage], to_item: Callable[[Any], Any]
+    ) -> None:
+        self.page = page
+        self.to_item = to_item
