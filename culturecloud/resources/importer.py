@@ -44,6 +44,7 @@ from culturecloud.core import review
 from culturecloud.core.errors import ServiceError
 from culturecloud.core.models import ReviewStatus
 from culturecloud.institutions.models import Institution, Region
+from culturecloud.institutions.permissions import Perm, check_perm
 from culturecloud.media import conf as media_conf
 
 from . import services
@@ -423,6 +424,9 @@ def _import_one(
     institution = institutions[code]
     if institution is None:
         raise RowProblem(_("Unknown institution “%(code)s”.") % {"code": code[:40]})
+    # First whether the importer may edit there, so a row for an institution outside their
+    # scope learns nothing about which identifiers exist.
+    check_perm(actor, Perm.EDIT_CONTENT, institution)
     existing = (
         Resource.objects.select_related("institution", "region", "media")
         .filter(identifier=identifier)

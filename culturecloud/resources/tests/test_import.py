@@ -218,6 +218,20 @@ def test_as_user_is_scoped(tmp_path, staff, tree):
     assert Resource.objects.get(identifier="s:1").created_by == editor
 
 
+def test_a_row_outside_the_scope_learns_nothing_about_existing_identifiers(
+    tmp_path, staff, tree, make_resource, admin
+):
+    make_resource("广州的草稿", identifier="city:secret", institution=tree.city, actor=admin)
+    editor = staff["editor"]  # county editor: the city is outside the scope
+    rows = [row("city:secret", institution="gd-gz"), row("city:unknown", institution="gd-gz")]
+    out, err, failed = run(tmp_path, "a.csv", csv_bytes(rows), "--as-user", editor.username)
+    assert failed and "failed: 2" in out
+    # the same answer whether the identifier exists or not
+    assert "row 1: You do not have permission" in err
+    assert "row 2: You do not have permission" in err
+    assert "another institution" not in err
+
+
 def test_api_import_report_and_scope(client, staff, tree, make_user):
     client.force_login(staff["editor"])
     rows = [row("api:1"), row("api:2", institution="gd-gz"), row("api:3", media="/tmp/x.jpg")]
