@@ -11,10 +11,13 @@ number of institutions (pages `/institutions/`, API `/api/v1/institutions`, `...
   1. the first PREFIX_SCAN rows of the directory's order are tested in one index-only scan:
      enough for a common word (a kind such as 综合文化站 matches thousands), whose first
      RESULT_CAP matches are then exactly the ones shown;
-  2. otherwise the GIN index of name bigrams (migration 0002) gives at most RESULT_CAP + 1
+  2. otherwise, when a sample of the table says the word is common (COMMON_MATCHES or more,
+     such as 村综合性文化服务中心 in every village's name), the walk of the order goes on
+     until RESULT_CAP + 1 matches;
+  3. otherwise the GIN index of name bigrams (migration 0002) gives at most RESULT_CAP + 1
      candidates, tested against the name and sorted: a rare name costs what its matches
      cost. Beyond the cap, the matches after the scanned prefix come in index order, not
-     strictly by name (they are past the 1000 anyway).
+     strictly by name.
   SQLite (the embedded default, small networks) filters the table as it is.
 """
 
@@ -33,6 +36,10 @@ from .models import Institution, Region
 
 RESULT_CAP = 1000
 PREFIX_SCAN = 10_000
+# From this many matches (estimated on SAMPLE_ROWS rows) a walk of the order is cheaper
+# than the bigram index, whose cost follows the number of candidates.
+COMMON_MATCHES = 20_000
+SAMPLE_ROWS = 2_000
 ORDER = ("depth", "name", "pk")
 _CODE_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -153,6 +160,15 @@ def matching_ids(qs: QuerySet[Institution], q: str) -> tuple[list[int], bool]:
         return hits[:RESULT_CAP], True
     if scanned < PREFIX_SCAN:  # the prefix was the whole list
         return hits, False
+    if _looks_common(qs, q):
+        # Many matches, few near the top (village names…): the bigram index would hand
+        # over most of the table, while the walk of the order soon meets enough of them.
+        # strpos, not LIKE: the planner guesses LIKE '%…%' rare and would sort the table.
+        contains = _contains_sql('"institutions_institution".', cased=q.upper() != q.lower())
+        hit = RawSQL(contains, [q, q], BooleanField())  # noqa: S611 - q is a parameter
+        match = Q(hit) | Q(code=code) if code else Q(hit)
+        ids = list(qs.filter(match).order_by(*ORDER).values_list("pk", flat=True)[: RESULT_CAP + 1])
+        return ids[:RESULT_CAP], len(ids) > RESULT_CAP
     candidates = _gram_candidates(qs, q)
     merged = list(hits)
     seen = set(hits)
@@ -166,15 +182,23 @@ def matching_ids(qs: QuerySet[Institution], q: str) -> tuple[list[int], bool]:
     return merged[:RESULT_CAP], is_capped
 
 
+def _contains_sql(prefix: str, *, cased: bool = True) -> str:
+    """SQL: the name or the short name contains the parameter (twice), in any case.
+    Upper-casing costs more than the scan: leave it out when the query has no cased letter."""
+    column = f"upper({prefix}{{0}})" if cased else f"{prefix}{{0}}"
+    needle = "upper(%s)" if cased else "%s"
+    return (
+        "("
+        + " OR ".join(f"strpos({column.format(c)}, {needle}) > 0" for c in ("name", "short_name"))
+        + ")"
+    )
+
+
 def _scan_prefix(qs: QuerySet[Institution], q: str, code: str | None) -> tuple[int, list[int]]:
     """Test the first PREFIX_SCAN rows of the order: (rows scanned, matches in order)."""
     prefix = qs.order_by(*ORDER).values("id", "name", "short_name", "code")[:PREFIX_SCAN]
     inner, params = prefix.query.sql_with_params()
-    # Upper-casing costs more than the scan: only when the query has letters with a case.
-    cased = q.upper() != q.lower()
-    column = "upper(p.{0})" if cased else "p.{0}"
-    needle = "upper(%s)" if cased else "%s"
-    hit = " OR ".join(f"strpos({column.format(c)}, {needle}) > 0" for c in ("name", "short_name"))
+    hit = _contains_sql("p.", cased=q.upper() != q.lower())
     args: list[Any] = [q, q]
     if code is not None:
         hit += " OR p.code = %s"
@@ -187,6 +211,27 @@ def _scan_prefix(qs: QuerySet[Institution], q: str, code: str | None) -> tuple[i
         cursor.execute(sql, [*args, *params])
         scanned, ids = cursor.fetchone()
     return int(scanned), list(ids or [])
+
+
+def _looks_common(qs: QuerySet[Institution], q: str) -> bool:
+    """Whether `q` seems to match COMMON_MATCHES rows or more, from a sample of about
+    SAMPLE_ROWS rows (TABLESAMPLE: a fixed set of pages, so the answer is stable)."""
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'institutions_institution'::regclass"
+        )
+        total = float(cursor.fetchone()[0])
+        if total < COMMON_MATCHES:
+            return False
+        percent = min(100.0, SAMPLE_ROWS * 100.0 / total)
+        sql, params = qs.filter(_name_match(q)).values("id").query.sql_with_params()
+        table = 'FROM "institutions_institution"'
+        sampled = sql.replace(
+            table, f"{table} TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (0)", 1
+        )
+        cursor.execute(f"SELECT count(*) FROM ({sampled}) AS s", params)  # noqa: S608
+        hits = int(cursor.fetchone()[0])
+    return hits * 100.0 / percent >= COMMON_MATCHES
 
 
 def _gram_candidates(qs: QuerySet[Institution], q: str) -> list[int]:

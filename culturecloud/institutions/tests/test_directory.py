@@ -104,8 +104,9 @@ def test_directory_page_query_count(client, tree, django_assert_max_num_queries)
 
 @pytest.mark.postgres
 def test_bigram_stage_finds_what_the_scan_finds(tree, monkeypatch):
-    """With a scan of two rows, every search past the top of the tree goes through the
-    GIN index of name bigrams (migration 0002); answers stay the same."""
+    """With a scan of two rows, every search past the top of the tree goes on by the walk
+    of the order (common words) or the GIN index of name bigrams (migration 0002); the
+    answers stay the same."""
     assert connection.vendor == "postgresql", "this test needs DATABASE_URL=postgres://..."
     tree.village.short_name = "Qiangang"
     tree.village.save(update_fields=["short_name"])
@@ -118,6 +119,17 @@ def test_bigram_stage_finds_what_the_scan_finds(tree, monkeypatch):
     monkeypatch.setattr(directory, "PREFIX_SCAN", 2)
     for q, found in expected.items():
         assert codes(directory.find(q=q, page_size=100)) == found, q
+    # common words (by a sample of the table) go on walking the order instead
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE institutions_institution")
+    monkeypatch.setattr(directory, "COMMON_MATCHES", 2)
+    monkeypatch.setattr(directory, "SAMPLE_ROWS", 1000)  # the whole small table
+    public = directory.public_filtered()
+    assert directory._looks_common(public, "文化") is True
+    assert directory._looks_common(public, "钱岗") is False
+    for q, found in expected.items():
+        assert codes(directory.find(q=q, page_size=100)) == found, q
+    monkeypatch.setattr(directory, "COMMON_MATCHES", 20_000)
     # the cap through the bigram stage: the scanned top first, then the rest in order
     monkeypatch.setattr(directory, "RESULT_CAP", 4)
     page = directory.find(q="文化", page_size=100)
