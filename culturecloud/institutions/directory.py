@@ -24,22 +24,23 @@ number of institutions (pages `/institutions/`, API `/api/v1/institutions`, `...
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from .models import Institution, Region
 
 RESULT_CAP = 1000
-PREFIX_SCAN = 10_000
+PREFIX_SCAN = 5_000
 # From this many matches (estimated on SAMPLE_ROWS rows) a walk of the order is cheaper
 # than the bigram index, whose cost follows the number of candidates.
 COMMON_MATCHES = 20_000
-SAMPLE_ROWS = 2_000
+SAMPLE_ROWS = 5_000
 ORDER = ("depth", "name", "pk")
 _CODE_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -155,12 +156,12 @@ def matching_ids(qs: QuerySet[Institution], q: str) -> tuple[list[int], bool]:
         ids = list(qs.filter(match).order_by(*ORDER).values_list("pk", flat=True)[: RESULT_CAP + 1])
         return ids[:RESULT_CAP], len(ids) > RESULT_CAP
 
-    scanned, hits = _scan_prefix(qs, q, code)
+    scanned, hits, common = _scan_prefix(qs, q, code)
     if len(hits) > RESULT_CAP:
         return hits[:RESULT_CAP], True
     if scanned < PREFIX_SCAN:  # the prefix was the whole list
         return hits, False
-    if _looks_common(qs, q):
+    if common:
         # Many matches, few near the top (village names…): the bigram index would hand
         # over most of the table, while the walk of the order soon meets enough of them.
         # strpos, not LIKE: the planner guesses LIKE '%…%' rare and would sort the table.
@@ -194,44 +195,70 @@ def _contains_sql(prefix: str, *, cased: bool = True) -> str:
     )
 
 
-def _scan_prefix(qs: QuerySet[Institution], q: str, code: str | None) -> tuple[int, list[int]]:
-    """Test the first PREFIX_SCAN rows of the order: (rows scanned, matches in order)."""
+def _scan_prefix(
+    qs: QuerySet[Institution], q: str, code: str | None
+) -> tuple[int, list[int], bool]:
+    """Test the first PREFIX_SCAN rows of the order, in one statement: (rows scanned,
+    matches in order, whether `q` looks common). Only when the prefix is not enough does
+    the statement also count the matches in a sample of about SAMPLE_ROWS rows of the table
+    (TABLESAMPLE: a fixed set of pages, so the answer is stable) to tell a common word,
+    COMMON_MATCHES or more, from a rarer one."""
     prefix = qs.order_by(*ORDER).values("id", "name", "short_name", "code")[:PREFIX_SCAN]
     inner, params = prefix.query.sql_with_params()
-    hit = _contains_sql("p.", cased=q.upper() != q.lower())
+    cased = q.upper() != q.lower()
+    hit = _contains_sql("p.", cased=cased)
     args: list[Any] = [q, q]
     if code is not None:
         hit += " OR p.code = %s"
         args.append(code)
-    sql = (
-        f"SELECT count(*), (array_agg(p.id) FILTER (WHERE {hit}))[1:{RESULT_CAP + 1}] "  # noqa: S608
-        f"FROM ({inner}) AS p"
-    )
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, [*args, *params])
-        scanned, ids = cursor.fetchone()
-    return int(scanned), list(ids or [])
-
-
-def _looks_common(qs: QuerySet[Institution], q: str) -> bool:
-    """Whether `q` seems to match COMMON_MATCHES rows or more, from a sample of about
-    SAMPLE_ROWS rows (TABLESAMPLE: a fixed set of pages, so the answer is stable)."""
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples FROM pg_class WHERE oid = 'institutions_institution'::regclass"
-        )
-        total = float(cursor.fetchone()[0])
-        if total < COMMON_MATCHES:
-            return False
+    total = table_rows(qs.db)
+    sample_sql, sample_args = "NULL", []
+    if total >= COMMON_MATCHES:
         percent = min(100.0, SAMPLE_ROWS * 100.0 / total)
-        sql, params = qs.filter(_name_match(q)).values("id").query.sql_with_params()
+        contains = RawSQL(_contains_sql('"institutions_institution".', cased=cased), [q, q])  # noqa: S611
+        sample = qs.filter(Q(ExpressionWrapper(contains, BooleanField()))).order_by().values("id")
+        sql, sample_params = sample.query.sql_with_params()
         table = 'FROM "institutions_institution"'
         sampled = sql.replace(
             table, f"{table} TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (0)", 1
         )
-        cursor.execute(f"SELECT count(*) FROM ({sampled}) AS s", params)  # noqa: S608
-        hits = int(cursor.fetchone()[0])
-    return hits * 100.0 / percent >= COMMON_MATCHES
+        # A CASE branch not taken never runs its subquery (an InitPlan runs on first use).
+        sample_sql = (
+            f"CASE WHEN s.n >= {PREFIX_SCAN} AND s.h <= {RESULT_CAP} "  # noqa: S608
+            f"THEN (SELECT count(*) * {100.0 / percent} FROM ({sampled}) AS t) END"
+        )
+        sample_args = list(sample_params)
+    sql = (
+        f"SELECT s.n, s.ids, {sample_sql} FROM ("  # noqa: S608
+        "SELECT count(*) AS n, count(*) FILTER (WHERE m.hit) AS h, "
+        f"(array_agg(m.id) FILTER (WHERE m.hit))[1:{RESULT_CAP + 1}] AS ids "
+        f"FROM (SELECT p.id, ({hit}) AS hit FROM ({inner}) AS p) AS m) AS s"
+    )
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, [*sample_args, *args, *params])
+        scanned, ids, estimate = cursor.fetchone()
+    return int(scanned), list(ids or []), estimate is not None and estimate >= COMMON_MATCHES
+
+
+# Rows of the table by database alias, from the planner's statistics (pg_class.reltuples),
+# re-read every TABLE_ROWS_SECONDS: the size only decides whether sampling is worth it.
+TABLE_ROWS_SECONDS = 300.0
+_table_rows: dict[str, tuple[float, float]] = {}
+
+
+def table_rows(alias: str) -> float:
+    now = time.monotonic()
+    cached = _table_rows.get(alias)
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'institutions_institution'::regclass"
+        )
+        row = cursor.fetchone()
+    total = float(row[0]) if row else 0.0
+    _table_rows[alias] = (total, now + TABLE_ROWS_SECONDS)
+    return total
 
 
 def _gram_candidates(qs: QuerySet[Institution], q: str) -> list[int]:
