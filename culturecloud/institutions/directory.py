@@ -24,7 +24,6 @@ number of institutions (pages `/institutions/`, API `/api/v1/institutions`, `...
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,54 +210,36 @@ def _scan_prefix(
     if code is not None:
         hit += " OR p.code = %s"
         args.append(code)
-    total = table_rows(qs.db)
-    sample_sql, sample_args = "NULL", []
-    if total >= COMMON_MATCHES:
-        percent = min(100.0, SAMPLE_ROWS * 100.0 / total)
-        contains = RawSQL(_contains_sql('"institutions_institution".', cased=cased), [q, q])  # noqa: S611
-        sample = qs.filter(Q(ExpressionWrapper(contains, BooleanField()))).order_by().values("id")
-        sql, sample_params = sample.query.sql_with_params()
-        table = 'FROM "institutions_institution"'
-        sampled = sql.replace(
-            table, f"{table} TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (0)", 1
-        )
-        # A CASE branch not taken never runs its subquery (an InitPlan runs on first use).
-        sample_sql = (
-            f"CASE WHEN s.n >= {PREFIX_SCAN} AND s.h <= {RESULT_CAP} "  # noqa: S608
-            f"THEN (SELECT count(*) * {100.0 / percent} FROM ({sampled}) AS t) END"
-        )
-        sample_args = list(sample_params)
+    contains = RawSQL(_contains_sql('"institutions_institution".', cased=cased), [q, q])  # noqa: S611
+    sample = qs.filter(Q(ExpressionWrapper(contains, BooleanField()))).order_by().values("id")
+    sql, sample_params = sample.query.sql_with_params()
+    table = 'FROM "institutions_institution"'
+    sampled = sql.replace(
+        table,
+        f"{table} TABLESAMPLE SYSTEM ((SELECT pct FROM c)) REPEATABLE (0)",  # noqa: S608
+        1,
+    )
+    # The table's size from the planner's statistics (pg_class.reltuples) sets the share
+    # to sample. A CASE branch not taken never runs its subquery (an InitPlan runs on
+    # first use): the sample is read only when the prefix was not enough.
+    sample_sql = (
+        f"CASE WHEN s.n >= {PREFIX_SCAN} AND s.h <= {RESULT_CAP} "  # noqa: S608
+        f"AND (SELECT total FROM c) >= {COMMON_MATCHES} "
+        f"THEN (SELECT count(*) FROM ({sampled}) AS t) * 100.0 / (SELECT pct FROM c) END"
+    )
     sql = (
-        f"SELECT s.n, s.ids, {sample_sql} FROM ("  # noqa: S608
+        "WITH c AS (SELECT reltuples AS total, "  # noqa: S608
+        f"least(100, {SAMPLE_ROWS} * 100.0 / greatest(reltuples, 1))::real AS pct "
+        "FROM pg_class WHERE oid = 'institutions_institution'::regclass) "
+        f"SELECT s.n, s.ids, {sample_sql} FROM ("
         "SELECT count(*) AS n, count(*) FILTER (WHERE m.hit) AS h, "
         f"(array_agg(m.id) FILTER (WHERE m.hit))[1:{RESULT_CAP + 1}] AS ids "
         f"FROM (SELECT p.id, ({hit}) AS hit FROM ({inner}) AS p) AS m) AS s"
     )
     with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, [*sample_args, *args, *params])
+        cursor.execute(sql, [*sample_params, *args, *params])
         scanned, ids, estimate = cursor.fetchone()
     return int(scanned), list(ids or []), estimate is not None and estimate >= COMMON_MATCHES
-
-
-# Rows of the table by database alias, from the planner's statistics (pg_class.reltuples),
-# re-read every TABLE_ROWS_SECONDS: the size only decides whether sampling is worth it.
-TABLE_ROWS_SECONDS = 300.0
-_table_rows: dict[str, tuple[float, float]] = {}
-
-
-def table_rows(alias: str) -> float:
-    now = time.monotonic()
-    cached = _table_rows.get(alias)
-    if cached is not None and cached[1] > now:
-        return cached[0]
-    with connections[alias].cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples FROM pg_class WHERE oid = 'institutions_institution'::regclass"
-        )
-        row = cursor.fetchone()
-    total = float(row[0]) if row else 0.0
-    _table_rows[alias] = (total, now + TABLE_ROWS_SECONDS)
-    return total
 
 
 def _gram_candidates(qs: QuerySet[Institution], q: str) -> list[int]:

@@ -124,14 +124,12 @@ def test_bigram_stage_finds_what_the_scan_finds(tree, monkeypatch):
         cursor.execute("ANALYZE institutions_institution")
     monkeypatch.setattr(directory, "COMMON_MATCHES", 2)
     monkeypatch.setattr(directory, "SAMPLE_ROWS", 1000)  # the whole small table
-    directory._table_rows.clear()
     public = directory.public_filtered()
     assert directory._scan_prefix(public, "文化", None)[2] is True
     assert directory._scan_prefix(public, "钱岗", None)[2] is False
     for q, found in expected.items():
         assert codes(directory.find(q=q, page_size=100)) == found, q
     monkeypatch.setattr(directory, "COMMON_MATCHES", 20_000)
-    directory._table_rows.clear()
     # the cap through the bigram stage: the scanned top first, then the rest in order
     monkeypatch.setattr(directory, "RESULT_CAP", 4)
     page = directory.find(q="文化", page_size=100)
