@@ -35,7 +35,7 @@ from django.db.models.expressions import RawSQL
 from .models import Institution, Region
 
 RESULT_CAP = 1000
-PREFIX_SCAN = 5_000
+PREFIX_SCAN = 10_000
 # From this many matches (estimated on SAMPLE_ROWS rows) a walk of the order is cheaper
 # than the bigram index, whose cost follows the number of candidates.
 COMMON_MATCHES = 20_000
