@@ -9,8 +9,9 @@ from culturecloud.core.management.scale import seed_resources, seed_scale
 
 class Command(BaseCommand):
     help = (
-        "Bulk-create institutions (a synthetic tree under the national centre) and users "
-        "for benchmarks. COPY on PostgreSQL, bulk_create on SQLite. Not for production data."
+        "Bulk-create institutions (a synthetic tree under the national centre), users and "
+        "published library resources with their search documents, for benchmarks. COPY on "
+        "PostgreSQL, bulk_create on SQLite. Not for production data."
     )
 
     def add_arguments(self, parser: Any) -> None:
