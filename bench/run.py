@@ -132,7 +132,8 @@ def fixtures(env: dict[str, str]) -> dict[str, Any]:
 
 
 def profile(env: dict[str, str], rows: list[dict[str, Any]]) -> None:
-    """Adds alone_ms, queries and db_ms (bench/request_profile.py) to the measured rows."""
+    """Adds alone_ms, queries and db_ms (bench/request_profile.py) to the measured rows: the
+    work of one request, so with the shared response cache off."""
     paths = {r["name"]: r["path"] for r in rows if r.get("state") == "measured"}
     if not paths:
         return
@@ -141,7 +142,7 @@ def profile(env: dict[str, str], rows: list[dict[str, Any]]) -> None:
     out = subprocess.run(  # noqa: S603
         [str(h.PYTHON), str(h.BENCH / "request_profile.py"), "--json", str(spec)],
         cwd=h.ROOT,
-        env=env,
+        env={**env, "PUBLIC_RESPONSE_CACHE": "0"},
         check=True,
         capture_output=True,
         text=True,
@@ -193,13 +194,15 @@ def measure(server: h.Server, path: str, cfg: dict[str, Any], duration: float) -
 def measure_latency(server: h.Server, path: str, cfg: dict[str, Any]) -> dict[str, Any]:
     """Response times without queueing: as many connections as the server has workers, so
     each request finds a free worker (docs/decisions/0016-latency-at-worker-concurrency.md).
-    Runs right after the throughput run of the same path: caches are warm."""
+    Every request bypasses the shared response cache (a miss: the view's whole work); the
+    database's own caches are warm from the throughput run of the same path just before."""
     result = h.wrk(
         server.base_url + path,
         threads=1,
         connections=server.spec.workers,
         duration=cfg["latency_duration"],
         timeout=10,
+        script_args=["uncached"],
     )
     settle(server)
     keep = ("requests", "req_per_s", "latency_ms", "errors", "load_before", "load_after", "wrk")

@@ -3,6 +3,9 @@
 -- behind nginx), so per-address rate limits see many visitors, as they would in production.
 -- Prints wrk's summary as one JSON line (prefix "BENCH_JSON ") for bench/harness.py.
 -- Latencies are in microseconds; percentiles come from wrk's own HdrHistogram.
+-- With the argument "uncached" every request carries a session cookie (of no session), so
+-- the shared cache of anonymous answers (core/pagecache.py) is bypassed: each request does
+-- the view's whole work, as a miss does.
 
 local thread_count = 0
 
@@ -13,13 +16,18 @@ end
 
 function init(args)
   counter = 0
+  uncached = args[1] == "uncached"
 end
 
 function request()
   counter = counter + 1
   local n = counter % 65536
   local address = string.format("10.%d.%d.%d", id % 256, math.floor(n / 256), n % 256)
-  return wrk.format(nil, nil, {["X-Forwarded-For"] = address})
+  local headers = {["X-Forwarded-For"] = address}
+  if uncached then
+    headers["Cookie"] = "sessionid=bench-uncached"
+  end
+  return wrk.format(nil, nil, headers)
 end
 
 done = function(summary, latency, requests)
