@@ -263,7 +263,8 @@ def find(
 ) -> ResultPage:
     """The directory's list or search: one page, count capped at RESULT_CAP."""
     qs = public_filtered(region=region, kind=kind)
-    q = q.strip()
+    # No name holds a NUL character (PostgreSQL text cannot), and a query may not carry one.
+    q = q.replace("\x00", "").strip()
     if q:
         return search_page(qs, q, number=number, page_size=page_size)
     return list_page(qs, number=number, page_size=page_size)

@@ -133,6 +133,8 @@ def member_payload(m: Membership) -> dict[str, Any]:
 
 
 def public_institution(code: str) -> Institution:
+    if "\x00" in code:  # no code has one, and PostgreSQL refuses it in a query
+        raise NotFound(_("No such institution."))
     inst = (
         services.public_institutions()
         .select_related("region", "parent")
@@ -145,6 +147,8 @@ def public_institution(code: str) -> Institution:
 
 
 def any_institution(code: str) -> Institution:
+    if "\x00" in code:
+        raise NotFound(_("No such institution."))
     inst = Institution.objects.select_related("region", "parent").filter(code=code[:64]).first()
     if inst is None:
         raise NotFound(_("No such institution."))

@@ -136,3 +136,12 @@ def test_bigram_stage_finds_what_the_scan_finds(tree, monkeypatch):
     assert (page.count, page.count_is_capped) == (4, True)
     assert codes(page)[:2] == ["cn", "gd"]
     assert len(set(codes(page))) == 4
+
+
+def test_nul_characters_are_no_error(client, tree):
+    body = client.get(API, {"q": "从化\x00"}).json()
+    assert [i["code"] for i in body["items"]] == ["gd-gz-ch"]
+    assert client.get(API, {"q": "\x00"}).json()["count"] == 8  # nothing left: the list
+    assert client.get(f"{API}/tree", {"parent": "gd\x00"}).status_code == 404
+    assert client.get(f"{API}/gd%00").status_code == 404
+    assert client.get(reverse("institutions:directory"), {"q": "从化\x00"}).status_code == 400
