@@ -3,7 +3,10 @@ heritage category, kind, region (with its subtree), institution (with its subtre
 heritage project, tag and audience, with facet counts. Free text goes through the search
 app (`search_resources`).
 
-Query count of `browse()` with facets: one COUNT, one page, and one GROUP BY per facet.
+Cost does not grow with the library: the list walks an index in its order (migration
+0003) and stops after the page; its count stops at core.pagination.RESULT_CAP ("1000+");
+facets group at most FACET_SCAN rows. Query count of the browse page: the capped count,
+the page (and its prefetches), the facets.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db import connections
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +34,9 @@ SORTS = {
     "year": ("-year", "-published_at", "-pk"),
 }
 FACET_LIMIT = 12
+# The facets are counted over at most this many rows of a list (one bounded query); a
+# longer list shows the values of its first FACET_SCAN rows without counts.
+FACET_SCAN = 10_000
 
 
 @dataclass
@@ -147,7 +154,7 @@ def listing(filters: BrowseFilters) -> QuerySet[Resource]:
 class FacetValue:
     value: str
     label: str
-    count: int
+    count: int | None  # None: the list is too long to count (see `facets`)
     selected: bool = False
 
 
@@ -158,10 +165,78 @@ class Facet:
     values: list[FacetValue] = field(default_factory=list)
 
 
-def facets(filters: BrowseFilters) -> list[Facet]:
-    """Counts of the filtered resources by kind, category, heritage category, year, region
-    and institution (the largest FACET_LIMIT values of each)."""
-    qs = filtered(filters).order_by()
+def facets(filters: BrowseFilters) -> tuple[list[Facet], bool]:
+    """The facets of the filtered resources (kind, category, heritage category, year, region,
+    institution; the FACET_LIMIT most frequent values of each, years newest first), and
+    whether their counts are exact.
+
+    One query reads the first FACET_SCAN + 1 rows of the list (in its order) and groups
+    them: when they are all the matches, the counts are exact; otherwise the values are
+    those of the first FACET_SCAN rows, shown without counts (count None) rather than with
+    numbers that would be wrong."""
+    qs = filtered(filters).order_by(*SORTS[filters.sort])
+    connection = connections[qs.db]
+    quote = connection.ops.quote_name
+    sample_sql, params = qs.values_list(
+        "kind", "category", "ich_category", "year", "region_id", "institution_id"
+    )[: FACET_SCAN + 1].query.sql_with_params()
+    region_table = quote(Region._meta.db_table)
+    inst_table = quote(Institution._meta.db_table)
+    # name, column of the sample, order of its groups, join naming them, key, label
+    parts = [
+        ("kind", "f_kind", "2 DESC, 1", "", "g.v", "''"),
+        ("category", "f_category", "2 DESC, 1", "", "g.v", "''"),
+        ("ich_category", "f_ich", "2 DESC, 1", "", "g.v", "''"),
+        ("year", "f_year", "1 DESC", "", "CAST(g.v AS TEXT)", "''"),
+        (
+            "region",
+            "f_region",
+            "2 DESC, 1",
+            f"JOIN {region_table} r ON r.code = g.v",
+            "g.v",
+            "r.name",
+        ),
+        (
+            "institution",
+            "f_inst",
+            "2 DESC, 1",
+            f"JOIN {inst_table} i ON i.id = g.v",
+            "i.code",
+            "i.name",
+        ),
+    ]
+    selects = ["SELECT '', '', COUNT(*), '' FROM s"]  # how many rows were sampled
+    for name, column, order, join, key, label in parts:
+        blank = "" if name in ("year", "institution") else f" AND {column} <> ''"
+        selects.append(
+            f"SELECT '{name}', {key}, g.n, {label} FROM ("  # noqa: S608
+            f"SELECT {column} AS v, COUNT(*) AS n FROM s WHERE {column} IS NOT NULL{blank} "
+            f"GROUP BY {column} ORDER BY {order} LIMIT {FACET_LIMIT}) AS g {join}"
+        )
+    sql = (
+        "WITH s (f_kind, f_category, f_ich, f_year, f_region, f_inst) AS "
+        f"({sample_sql}) " + " UNION ALL ".join(selects)
+    )
+    counts: dict[str, list[tuple[str, int, str]]] = {part[0]: [] for part in parts}
+    sampled = 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for name, key, n, label in cursor.fetchall():
+            if not name:
+                sampled = int(n)
+            else:
+                counts[name].append((str(key), int(n), str(label)))
+    exact = sampled <= FACET_SCAN
+    # UNION ALL keeps no order: each facet's rows are sorted again here.
+    for name, rows in counts.items():
+        if name == "year":
+            rows.sort(key=lambda row: -int(row[0]))
+        else:
+            rows.sort(key=lambda row: (-row[1], row[0]))
+
+    def shown(n: int) -> int | None:
+        return n if exact else None
+
     result: list[Facet] = []
     for name, label, choices in (
         ("kind", gettext_lazy("Kind"), ResourceKind),
@@ -169,45 +244,27 @@ def facets(filters: BrowseFilters) -> list[Facet]:
         ("ich_category", gettext_lazy("Intangible heritage category"), IchCategory),
     ):
         labels = dict(choices.choices)
-        rows = (
-            qs.exclude(**{name: ""})
-            .values_list(name)
-            .annotate(n=Count("pk", distinct=True))
-            .order_by("-n", name)[:FACET_LIMIT]
-        )
         chosen = getattr(filters, name)
-        values = [FacetValue(v, str(labels.get(v, v)), n, v == chosen) for v, n in rows]
+        values = [
+            FacetValue(v, str(labels.get(v, v)), shown(n), v == chosen) for v, n, _l in counts[name]
+        ]
         if values:
             result.append(Facet(name, str(label), values))
-    years = (
-        qs.filter(year__isnull=False)
-        .values_list("year")
-        .annotate(n=Count("pk", distinct=True))
-        .order_by("-year")[:FACET_LIMIT]
-    )
-    values = [FacetValue(str(y), str(y), n, y == filters.year) for y, n in years]
+    chosen_year = str(filters.year) if filters.year is not None else ""
+    values = [FacetValue(y, y, shown(n), y == chosen_year) for y, n, _l in counts["year"]]
     if values:
         result.append(Facet("year", _("Year"), values))
-    regions = (
-        qs.filter(region__isnull=False)
-        .values_list("region__code", "region__name")
-        .annotate(n=Count("pk", distinct=True))
-        .order_by("-n", "region__code")[:FACET_LIMIT]
-    )
     chosen_region = filters.region.code if filters.region else ""
-    values = [FacetValue(c, name, n, c == chosen_region) for c, name, n in regions]
+    values = [FacetValue(c, name, shown(n), c == chosen_region) for c, n, name in counts["region"]]
     if values:
         result.append(Facet("region", _("Region"), values))
-    institutions = (
-        qs.values_list("institution__code", "institution__name")
-        .annotate(n=Count("pk", distinct=True))
-        .order_by("-n", "institution__code")[:FACET_LIMIT]
-    )
     chosen_inst = filters.institution.code if filters.institution else ""
-    values = [FacetValue(c, name, n, c == chosen_inst) for c, name, n in institutions]
+    values = [
+        FacetValue(c, name, shown(n), c == chosen_inst) for c, n, name in counts["institution"]
+    ]
     if values:
         result.append(Facet("institution", _("Institution"), values))
-    return result
+    return result, exact
 
 
 def search_resources(

@@ -19,6 +19,7 @@ from ninja.pagination import paginate
 from culturecloud.core import review
 from culturecloud.core.errors import NotFound, PermissionDenied, ServiceError
 from culturecloud.core.http import private, public
+from culturecloud.core.pagination import CappedPagination, capped_count
 from culturecloud.core.queries import ACTION_TRANSITIONS
 from culturecloud.institutions.models import Institution
 from culturecloud.institutions.permissions import Perm, scoped_institutions
@@ -78,6 +79,9 @@ class Mapped:
 
     def count(self) -> int:
         return int(self.queryset.count())
+
+    def capped_count(self, cap: int) -> tuple[int, bool]:
+        return capped_count(self.queryset, cap)
 
     def __len__(self) -> int:
         return self.count()
@@ -214,13 +218,15 @@ def _institution(code: str) -> Institution:
 
 
 @router.get("", response=list[ResourceSummary], auth=None, summary="List resources")
-@paginate
+@paginate(CappedPagination)
 def list_resources(
     request: HttpRequest, response: HttpResponse, filters: Query[ResourceFilter]
 ) -> Any:
     """Published resources, newest first (or sort=views|year), filtered by art category,
     intangible heritage category, kind, region (its subtree), institution (its subtree),
-    year, heritage project, tag and audience. An unknown value is a 400 with the field."""
+    year, heritage project, tag and audience. An unknown value is a 400 with the field.
+    The count stops at 1,000 (`count_is_capped`), and so do the pages (deeper: 400
+    `page_too_deep`): narrow with the filters, or use /search."""
     public(response)
     parsed = browse.parse_filters(filters.dict())
     return Mapped(browse.listing(parsed), summary)

@@ -220,6 +220,9 @@ class Inheritor(models.Model):
         return self.name
 
 
+PUBLISHED = models.Q(status="published")
+
+
 class Resource(Reviewable):
     """One item of the library with its Dublin Core record.
 
@@ -299,11 +302,29 @@ class Resource(Reviewable):
         verbose_name_plural = _("resources")
         ordering = ["-published_at", "-pk"]
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="res_pub"),
-            models.Index(fields=["status", "category"], name="res_status_category"),
-            models.Index(fields=["status", "ich_category"], name="res_status_ich"),
-            models.Index(fields=["status", "kind"], name="res_status_kind"),
-            models.Index(fields=["status", "year"], name="res_status_year"),
+            # The public lists (browse.SORTS) walk one of these in order and stop after the
+            # page: newest, views, year (also `year=` newest first), and the three
+            # vocabularies newest first. Partial: the public sees published rows only.
+            models.Index(
+                fields=["-published_at", "-id"], name="res_pub_newest", condition=PUBLISHED
+            ),
+            models.Index(fields=["-view_count", "-id"], name="res_pub_views", condition=PUBLISHED),
+            models.Index(
+                fields=["-year", "-published_at", "-id"], name="res_pub_year", condition=PUBLISHED
+            ),
+            models.Index(
+                fields=["category", "-published_at", "-id"],
+                name="res_pub_category",
+                condition=PUBLISHED,
+            ),
+            models.Index(
+                fields=["ich_category", "-published_at", "-id"],
+                name="res_pub_ich",
+                condition=PUBLISHED,
+            ),
+            models.Index(
+                fields=["kind", "-published_at", "-id"], name="res_pub_kind", condition=PUBLISHED
+            ),
             models.Index(fields=["status", "institution_path"], name="res_status_path"),
             models.Index(fields=["status", "region"], name="res_status_region"),
             models.Index(fields=["status", "submitted_at"], name="res_queue"),

@@ -22,6 +22,7 @@ from culturecloud.core.errors import NotFound, RateLimited, ServiceError
 from culturecloud.core.forms import add_service_error
 from culturecloud.core.http import private, public_unless_personal
 from culturecloud.core.origin import client_ip
+from culturecloud.core.pagination import capped_page
 from culturecloud.institutions.permissions import Perm, has_perm
 
 from . import browse, services
@@ -92,9 +93,14 @@ def index(request: HttpRequest) -> HttpResponse:
             )
             context["next_href"] = f"{base}&page={results.page + 1}" if results.has_next else ""
     else:
-        page = Paginator(browse.listing(filters), PAGE_SIZE).get_page(page_number)
-        _decorate(list(page.object_list))
+        # The count stops at RESULT_CAP ("1000+") and pages at the cap: a deeper or
+        # malformed page number shows the last (first) page, as Paginator.get_page does.
+        number = int(page_number) if str(page_number).isdigit() else 1
+        page = capped_page(browse.listing(filters), max(1, number), PAGE_SIZE, clamp=True)
+        _decorate(page.items)
         context["page_obj"] = page
+        facets, context["facets_counted"] = browse.facets(filters)
+        context["facet_scan"] = browse.FACET_SCAN
         context["facets"] = [
             {
                 "name": facet.name,
@@ -109,7 +115,7 @@ def index(request: HttpRequest) -> HttpResponse:
                     for v in facet.values
                 ],
             }
-            for facet in browse.facets(filters)
+            for facet in facets
         ]
     context["active_filters"] = [
         {"label": label, "value": value, "href": _query(params, **{key: None})}

@@ -1,0 +1,136 @@
+"""The library's lists stay bounded as it grows: the count stops at the cap ("1000+",
+`count_is_capped`), pages stop at the cap (API: 400 `page_too_deep`; page: the last page),
+facets count a bounded sample, and the number of queries is pinned. The cap and the facet
+sample are lowered here so that a few rows exceed them."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from culturecloud.core import pagination
+from culturecloud.resources import browse
+
+API = "/api/v1/resources"
+
+
+@pytest.fixture
+def cap(monkeypatch):
+    monkeypatch.setattr(pagination, "RESULT_CAP", 3)
+    return 3
+
+
+def test_api_count_stops_at_the_cap_and_pages_at_the_cap(
+    client, cap, published, django_assert_num_queries
+):
+    made = [published(f"资源{n}") for n in range(5)]
+    newest = sorted(made, key=lambda r: (r.published_at, r.pk), reverse=True)
+    with django_assert_num_queries(3):  # capped count, page, images
+        body = client.get(API, {"page_size": 2}).json()
+    assert body["count"] == 3 and body["count_is_capped"] is True
+    assert [i["id"] for i in body["items"]] == [r.pk for r in newest[:2]]
+    # The second page holds the rest of the first `cap` rows, not more.
+    body = client.get(API, {"page_size": 2, "page": 2}).json()
+    assert [i["id"] for i in body["items"]] == [newest[2].pk]
+    # Deeper than the cap: a clear 400 with the field, before any query of the list.
+    with django_assert_num_queries(0):
+        response = client.get(API, {"page_size": 2, "page": 3})
+    assert response.status_code == 400
+    error = response.json()
+    assert error["code"] == "page_too_deep" and error["fields"]["page"]
+
+
+def test_api_count_is_exact_under_the_cap(client, cap, published, django_assert_num_queries):
+    published("一")
+    published("二")
+    with django_assert_num_queries(3):
+        body = client.get(API).json()
+    assert body["count"] == 2 and body["count_is_capped"] is False
+    # A page past the end of a short list is empty, as before (no page query).
+    body = client.get(API, {"page_size": 1, "page": 3}).json()
+    assert body["items"] == [] and body["count"] == 2
+
+
+def test_api_filters_and_sorts_give_the_right_rows(client, tree, published, regions):
+    drama = published("粤剧", category="drama", kind="audio", date="1958", tags=["粤剧"])
+    music = published("古琴", category="music", kind="video", date="2001", audience="children")
+    other = published(
+        "增城民歌",
+        category="music",
+        kind="audio",
+        date="1990",
+        institution=tree.township,
+        region="440118",
+    )
+    music.view_count = 50
+    music.save(update_fields=["view_count"])
+    drama.view_count = 10
+    drama.save(update_fields=["view_count"])
+
+    def ids(**params):
+        body = client.get(API, params).json()
+        assert body["count_is_capped"] is False and body["count"] == len(body["items"])
+        return [item["id"] for item in body["items"]]
+
+    assert ids(category="drama") == [drama.pk]
+    assert set(ids(kind="audio")) == {drama.pk, other.pk}
+    assert ids(year="1990") == [other.pk]
+    assert ids(tag="粤剧") == [drama.pk]
+    assert ids(audience="children") == [music.pk]
+    assert set(ids(institution=tree.city.code)) == {drama.pk, music.pk, other.pk}
+    assert ids(institution=tree.township.code) == [other.pk]
+    assert ids(region="440118") == [other.pk]
+    assert ids(sort="views") == [music.pk, drama.pk, other.pk]
+    assert ids(sort="year") == [music.pk, other.pk, drama.pk]
+    assert ids(sort="year", kind="audio") == [other.pk, drama.pk]
+    assert ids(sort="views", category="music") == [music.pk, other.pk]
+
+
+def test_browse_page_says_more_than_the_cap_and_clamps_deep_pages(
+    client, cap, published, django_assert_num_queries
+):
+    for n in range(5):
+        published(f"资源{n}")
+    index = reverse("resources:index")
+    client.get(index)  # warm
+    # capped count, page, images, facets (one query)
+    with django_assert_num_queries(4):
+        html = client.get(index).content.decode()
+    assert "More than 3 resources" in html
+    # Deeper than the cap: the last page the cap reaches (20 a page: page 1).
+    response = client.get(index, {"page": "99"})
+    assert response.status_code == 200
+    assert "More than 3 resources" in response.content.decode()
+
+
+def test_facets_are_exact_for_a_short_list_and_without_counts_for_a_long_one(
+    client, monkeypatch, published
+):
+    published("粤剧一", category="drama", date="1958")
+    published("粤剧二", category="drama", date="1960")
+    published("古琴", category="music", date="1960")
+    facets, exact = browse.facets(browse.BrowseFilters())
+    assert exact is True
+    by_name = {f.name: {v.value: v.count for v in f.values} for f in facets}
+    assert by_name["category"] == {"drama": 2, "music": 1}
+    assert by_name["year"] == {"1960": 2, "1958": 1}
+    assert [v.value for v in next(f for f in facets if f.name == "year").values] == [
+        "1960",
+        "1958",
+    ]
+    assert by_name["institution"] == {"gd-gz-ch": 3}
+    facets, exact = browse.facets(browse.BrowseFilters(category="drama"))
+    assert {f.name: {v.value: v.count for v in f.values} for f in facets}["year"] == {
+        "1960": 1,
+        "1958": 1,
+    }
+
+    monkeypatch.setattr(browse, "FACET_SCAN", 2)
+    facets, exact = browse.facets(browse.BrowseFilters())
+    assert exact is False
+    assert all(v.count is None for f in facets for v in f.values)
+    html = client.get(reverse("resources:index")).content.decode()
+    assert "Too many resources to count" in html
+    # Narrowed under the sample: counts again.
+    html = client.get(reverse("resources:index"), {"category": "drama"}).content.decode()
+    assert "Too many resources to count" not in html
