@@ -207,10 +207,10 @@ def facets(filters: BrowseFilters) -> tuple[list[Facet], bool]:
         ),
     ]
     selects = ["SELECT '', '', COUNT(*), '' FROM s"]  # how many rows were sampled
-    for name, column, order, join, key, label in parts:
+    for name, column, order, join, key, label_sql in parts:
         blank = "" if name in ("year", "institution") else f" AND {column} <> ''"
         selects.append(
-            f"SELECT '{name}', {key}, g.n, {label} FROM ("  # noqa: S608
+            f"SELECT '{name}', {key}, g.n, {label_sql} FROM ("  # noqa: S608
             f"SELECT {column} AS v, COUNT(*) AS n FROM s WHERE {column} IS NOT NULL{blank} "
             f"GROUP BY {column} ORDER BY {order} LIMIT {FACET_LIMIT}) AS g {join}"
         )
@@ -222,11 +222,11 @@ def facets(filters: BrowseFilters) -> tuple[list[Facet], bool]:
     sampled = 0
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for name, key, n, label in cursor.fetchall():
+        for name, key, n, text in cursor.fetchall():
             if not name:
                 sampled = int(n)
             else:
-                counts[name].append((str(key), int(n), str(label)))
+                counts[name].append((str(key), int(n), str(text)))
     exact = sampled <= FACET_SCAN
     # UNION ALL keeps no order: each facet's rows are sorted again here.
     for name, rows in counts.items():
