@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from culturecloud.core.pagination import RESULT_CAP, CappedPage, capped_count
+
 from .models import Institution, Region
 
-RESULT_CAP = 1000
 PREFIX_SCAN = 10_000
 # From this many matches (estimated on SAMPLE_ROWS rows) a walk of the order is cheaper
 # than the bigram index, whose cost follows the number of candidates.
@@ -49,45 +49,6 @@ GRAMS_MATCH = (
     '"institutions_institution"."name" || \' \' || "institutions_institution"."short_name"'
     ")) @> institutions_query_grams(upper(%s))"
 )
-
-
-@dataclass
-class ResultPage:
-    """One page of a directory list; quacks like a Django Page for the templates."""
-
-    items: list[Any]
-    count: int
-    count_is_capped: bool
-    number: int
-    page_size: int
-    reachable: int = field(default=0)  # rows that pages can reach (the count, or the cap)
-
-    @property
-    def object_list(self) -> list[Any]:
-        return self.items
-
-    @property
-    def paginator(self) -> ResultPage:
-        return self
-
-    @property
-    def num_pages(self) -> int:
-        return max(1, -(-self.reachable // self.page_size))
-
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
-
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    def has_other_pages(self) -> bool:
-        return self.has_next() or self.has_previous()
-
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    def previous_page_number(self) -> int:
-        return self.number - 1
 
 
 def with_relations(qs: QuerySet[Institution]) -> QuerySet[Institution]:
@@ -120,26 +81,24 @@ def _page_bounds(number: int, page_size: int, reachable: int) -> tuple[int, int]
 
 def list_page(
     qs: QuerySet[Institution], *, number: int, page_size: int, capped: bool = True
-) -> ResultPage:
+) -> CappedPage:
     """A page of `qs` in the directory's order; count stops at RESULT_CAP if `capped`."""
     if capped:
-        count = qs.order_by().values("pk")[: RESULT_CAP + 1].count()
-        is_capped = count > RESULT_CAP
-        count = min(count, RESULT_CAP)
+        count, is_capped = capped_count(qs, RESULT_CAP)
     else:
         count, is_capped = qs.count(), False
     start, end = _page_bounds(number, page_size, count)
     items = list(with_relations(qs).order_by(*ORDER)[start:end]) if end > start else []
-    return ResultPage(items, count, is_capped, number, page_size, reachable=count)
+    return CappedPage(items, count, is_capped, number, page_size)
 
 
-def search_page(qs: QuerySet[Institution], q: str, *, number: int, page_size: int) -> ResultPage:
+def search_page(qs: QuerySet[Institution], q: str, *, number: int, page_size: int) -> CappedPage:
     """A page of the institutions of `qs` whose name or short name contains `q` (any case)
     or whose code is `q`, in the directory's order."""
     ids, is_capped = matching_ids(qs, q)
     count = len(ids)
     start, end = _page_bounds(number, page_size, count)
-    return ResultPage(_rows(ids[start:end]), count, is_capped, number, page_size, count)
+    return CappedPage(_rows(ids[start:end]), count, is_capped, number, page_size)
 
 
 def _name_match(q: str) -> Q:
@@ -260,7 +219,7 @@ def find(
     kind: str = "",
     number: int = 1,
     page_size: int = 20,
-) -> ResultPage:
+) -> CappedPage:
     """The directory's list or search: one page, count capped at RESULT_CAP."""
     qs = public_filtered(region=region, kind=kind)
     # No name holds a NUL character (PostgreSQL text cannot), and a query may not carry one.
@@ -272,10 +231,10 @@ def find(
 
 class Paged:
     """A directory page source for `DirectoryPagination`: `page(number, size)` gives the
-    ResultPage, `to_item` the payload of one row."""
+    CappedPage, `to_item` the payload of one row."""
 
     def __init__(
-        self, page: Callable[[int, int], ResultPage], to_item: Callable[[Any], Any]
+        self, page: Callable[[int, int], CappedPage], to_item: Callable[[Any], Any]
     ) -> None:
         self.page = page
         self.to_item = to_item
