@@ -113,6 +113,10 @@ class Institution(models.Model):
                 condition=models.Q(is_active=True),
                 include=["short_name", "code"],
             ),
+            # The few inactive institutions: public lists of their content exclude them
+            # (resources.services.public_resources) with one lookup of this small index
+            # instead of a walk of every institution.
+            models.Index(fields=["id"], name="inst_inactive", condition=models.Q(is_active=False)),
         ]
 
     def __str__(self) -> str:
