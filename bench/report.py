@@ -385,7 +385,8 @@ def render(result: dict[str, Any], source: Path | str) -> str:
     headline = sizes[-1]
     wrk = result["wrk"]
     src = Path(source)
-    src_text = str(src.relative_to(ROOT)) if src.is_absolute() and src.is_relative_to(ROOT) else src
+    # A clean-checkout run writes into the main tree, outside its own ROOT: name it as in git.
+    src_text = f"bench/results/{src.name}" if src.parent.name == "results" else str(src)
     out = [
         BEGIN,
         "",
