@@ -2,6 +2,15 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 
+def int_param(value: object, *, max_digits: int = 18) -> int | None:
+    """A whole number from a query parameter, or None. ASCII digits only: str.isdigit() also
+    takes "²" and "٣", and int() of thousands of digits raises, so neither is a 500."""
+    text = str(value or "").strip()
+    if not text or len(text) > max_digits or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def public(response: HttpResponse, max_age: int | None = None) -> HttpResponse:
     """Mark a public GET as cacheable by browsers and the CDN; the ETag comes from
     ConditionalGetMiddleware, which also answers If-None-Match with 304."""

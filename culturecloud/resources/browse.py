@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from culturecloud.core.errors import ServiceError
+from culturecloud.core.http import int_param
 from culturecloud.institutions.models import Institution, Region
 from culturecloud.search.query import search_for
 from culturecloud.search.types import Results
@@ -103,13 +104,15 @@ def parse_filters(params: Any) -> BrowseFilters:
             raise _invalid("institution", _("Unknown institution."), "unknown_institution")
     year = get("year")
     if year:
-        if not year.isdigit() or not 1 <= int(year) <= 9999:
+        number = int_param(year, max_digits=4)
+        if number is None or not 1 <= number <= 9999:
             raise _invalid("year", _("Give a year such as 2024."))
-        result.year = int(year)
+        result.year = number
     project = get("project")
     if project:
+        project_id = int_param(project)
         result.project = (
-            HeritageProject.objects.filter(pk=int(project)).first() if project.isdigit() else None
+            HeritageProject.objects.filter(pk=project_id).first() if project_id else None
         )
         if result.project is None:
             raise _invalid("project", _("Unknown heritage project."), "unknown_heritage_project")

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from culturecloud.core.errors import ServiceError
 from culturecloud.core.forms import add_service_error
-from culturecloud.core.http import public_unless_personal
+from culturecloud.core.http import int_param, public_unless_personal
 from culturecloud.institutions.permissions import Perm
 from culturecloud.workbench.scope import institutions_for
 from culturecloud.workbench.views import page, staff_page
@@ -108,8 +108,8 @@ def _inheritor_page(request: HttpRequest, inheritor_pk: int | None) -> HttpRespo
         if inheritor is None:
             raise Http404
         initial = InheritorForm.initial_for(inheritor)
-    elif str(request.GET.get("project", "")).isdigit():
-        initial = {"project": int(request.GET["project"])}
+    elif (project_id := int_param(request.GET.get("project"))) is not None:
+        initial = {"project": project_id}
     form = InheritorForm(request.POST or None, projects=projects, initial=initial)
     status = 200
     if request.method == "POST":

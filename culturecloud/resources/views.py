@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from culturecloud.core.errors import NotFound, RateLimited, ServiceError
 from culturecloud.core.forms import add_service_error
-from culturecloud.core.http import private, public_unless_personal
+from culturecloud.core.http import int_param, private, public_unless_personal
 from culturecloud.core.origin import client_ip
 from culturecloud.core.pagination import capped_page
 from culturecloud.institutions.permissions import Perm, has_perm
@@ -79,7 +79,7 @@ def index(request: HttpRequest) -> HttpResponse:
     page_number = request.GET.get("page") or "1"
     if q:
         try:
-            number = max(1, int(page_number)) if str(page_number).isdigit() else 1
+            number = max(1, int_param(page_number) or 1)
             results = browse.search_resources(q, filters, page=number, page_size=PAGE_SIZE)
         except ServiceError as exc:
             context["error"] = exc
@@ -95,8 +95,8 @@ def index(request: HttpRequest) -> HttpResponse:
     else:
         # The count stops at RESULT_CAP ("1000+") and pages at the cap: a deeper or
         # malformed page number shows the last (first) page, as Paginator.get_page does.
-        number = int(page_number) if str(page_number).isdigit() else 1
-        page = capped_page(browse.listing(filters), max(1, number), PAGE_SIZE, clamp=True)
+        number = max(1, int_param(page_number) or 1)
+        page = capped_page(browse.listing(filters), number, PAGE_SIZE, clamp=True)
         _decorate(page.items)
         context["page_obj"] = page
         facets, context["facets_counted"] = browse.facets(filters)

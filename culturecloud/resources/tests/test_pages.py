@@ -393,3 +393,19 @@ def test_media_signals_refresh_the_page_and_the_index(
     assert doc.image.endswith("/image/thumbnail.jpg")
     assert Resource.objects.get(pk=resource.pk).updated_at > before
     assert "data-deepzoom" in client.get(resource.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=%C2%B2",
+        "page=" + "9" * 5000,
+        "q=%E7%90%B4&page=%C2%B2",
+        "year=%C2%B2",
+        "project=%C2%B2",
+    ],
+)
+def test_non_ascii_or_huge_numbers_in_the_browse_query_are_not_a_500(client, published, query):
+    published()
+    response = client.get(f"{reverse('resources:index')}?{query}")
+    assert response.status_code in (200, 400)
