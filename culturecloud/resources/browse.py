@@ -26,6 +26,7 @@ from culturecloud.search.query import search_for
 from culturecloud.search.types import Results
 
 from .models import ArtCategory, Audience, HeritageProject, IchCategory, Resource, ResourceKind
+from .presentation import as_cards
 from .searchdoc import DOC_TYPE
 from .services import public_resources
 
@@ -145,12 +146,7 @@ def filtered(filters: BrowseFilters, base: QuerySet[Resource] | None = None) -> 
 
 def listing(filters: BrowseFilters) -> QuerySet[Resource]:
     """The filtered public resources with what a card shows, in the chosen order."""
-    return (
-        filtered(filters)
-        .select_related("institution", "media", "region")
-        .prefetch_related("images__asset")
-        .order_by(*SORTS[filters.sort])
-    )
+    return as_cards(filtered(filters)).order_by(*SORTS[filters.sort])
 
 
 @dataclass

@@ -38,7 +38,7 @@ from .models import (
     ResourceKind,
     Rights,
 )
-from .presentation import player_for, thumbnail_url
+from .presentation import as_cards, load_card_images, player_for, thumbnail_url
 from .schemas import (
     ResourceCollectionDetail,
     ResourceCollectionOut,
@@ -68,11 +68,18 @@ def user_of(request: HttpRequest) -> Any:
 
 class Mapped:
     """A queryset seen through `fn`, for @paginate: only the page's rows are loaded and
-    turned into payloads; the count is one COUNT query."""
+    turned into payloads (after `load`, which may read more for the page at once); the count
+    is one COUNT query."""
 
-    def __init__(self, queryset: Any, fn: Callable[[Any], dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        queryset: Any,
+        fn: Callable[[Any], dict[str, Any]],
+        load: Callable[[list[Any]], list[Any]] = list,
+    ) -> None:
         self.queryset = queryset
         self.fn = fn
+        self.load = load
 
     def all(self) -> "Mapped":
         return self
@@ -87,7 +94,7 @@ class Mapped:
         return self.count()
 
     def __getitem__(self, index: slice) -> list[dict[str, Any]]:
-        return [self.fn(row) for row in self.queryset[index]]
+        return [self.fn(row) for row in self.load(list(self.queryset[index]))]
 
 
 # --- payloads ---------------------------------------------------------------------------
@@ -229,7 +236,7 @@ def list_resources(
     `page_too_deep`): narrow with the filters, or use /search."""
     public(response)
     parsed = browse.parse_filters(filters.dict())
-    return Mapped(browse.listing(parsed), summary)
+    return Mapped(browse.listing(parsed), summary, load=load_card_images)
 
 
 @router.get("/search", response=SearchOut, auth=None, summary="Search resources")
@@ -297,11 +304,7 @@ def get_collection(request: HttpRequest, response: HttpResponse, collection_id: 
     )
     if item is None:
         raise NotFound(_("No such collection."))
-    resources = (
-        services.collection_resources(item)
-        .select_related("institution", "region", "media")
-        .prefetch_related("images__asset")[:500]
-    )
+    resources = load_card_images(list(as_cards(services.collection_resources(item))[:500]))
     return {**collection_payload(item), "resources": [summary(r) for r in resources]}
 
 

@@ -21,7 +21,7 @@ from culturecloud.workbench.views import page, staff_page
 
 from . import services
 from .forms import HeritageProjectForm, InheritorForm
-from .presentation import thumbnail_url
+from .presentation import as_cards, with_thumbnails
 
 PAGE_SIZE = 20
 PUBLIC_RESOURCES_SHOWN = 60
@@ -159,14 +159,11 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = services.public_heritage_projects().filter(pk=pk).first()
     if project is None:
         raise Http404
-    resources = list(
-        services.public_resources()
-        .filter(heritage_project=project)
-        .select_related("institution", "media")
-        .prefetch_related("images__asset")[:PUBLIC_RESOURCES_SHOWN]
+    resources = with_thumbnails(
+        as_cards(services.public_resources().filter(heritage_project=project))[
+            :PUBLIC_RESOURCES_SHOWN
+        ]
     )
-    for resource in resources:
-        resource.thumb = thumbnail_url(resource)  # type: ignore[attr-defined]
     inheritors = list(project.inheritors.select_related("region").order_by("name", "pk"))
     response = render(
         request,

@@ -10,17 +10,19 @@ Until then the viewer shows the large rendition as a single image.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.storage import default_storage
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from culturecloud.media.models import AssetStatus, MediaAsset
 
-from .models import Resource, ResourceKind
+from .models import Resource, ResourceImage, ResourceKind
 
 IIIF_INFO_URL_NAME = "resources:iiif_info"
 
@@ -59,6 +61,58 @@ def asset_thumbnail(asset: MediaAsset | None) -> str:
     if asset.kind == "video":
         return storage_url(asset.poster_path)
     return rendition_url(asset, "thumbnail")
+
+
+# What a card (resources/_card.html) and an API summary (endpoints.summary) read of a
+# resource, its institution, region and media: lists load only these columns, not the Dublin
+# Core record or the media's metadata, which are most of a row's bytes and parsing time.
+THUMBNAIL_FIELDS = ("kind", "status", "renditions", "poster_path")
+CARD_FIELDS = (
+    "id",
+    "identifier",
+    "title",
+    "kind",
+    "category",
+    "ich_category",
+    "year",
+    "published_at",
+    "view_count",
+    "play_count",
+    "favorite_count",
+    "institution__code",
+    "institution__name",
+    "region__code",
+    "region__name",
+    *(f"media__{name}" for name in THUMBNAIL_FIELDS),
+)
+
+
+def as_cards(resources: QuerySet[Resource]) -> QuerySet[Resource]:
+    """`resources` with what a card or a summary shows, in one query with their institution,
+    region and media. Pass the rows through `load_card_images` (or `with_thumbnails`)."""
+    return resources.select_related("institution", "region", "media").only(*CARD_FIELDS)
+
+
+def load_card_images(resources: list[Resource]) -> list[Resource]:
+    """Reads the images of the image sets among `resources` with their assets: one query, and
+    none when there is no image set among them (a plain prefetch would always cost one)."""
+    image_sets = [r for r in resources if r.kind == ResourceKind.IMAGE_SET]
+    if image_sets:
+        images = (
+            ResourceImage.objects.select_related("asset")
+            .only("resource_id", "position", "asset_id", *(f"asset__{n}" for n in THUMBNAIL_FIELDS))
+            .order_by("position", "pk")  # the model's ordering would join the resources again
+        )
+        prefetch_related_objects(image_sets, Prefetch("images", queryset=images))
+    return resources
+
+
+def with_thumbnails(resources: Iterable[Resource]) -> list[Resource]:
+    """The card rows with `thumb`, the URL of their picture ("" when none is ready)."""
+    rows = load_card_images(list(resources))
+    for resource in rows:
+        resource.thumb = thumbnail_url(resource)  # type: ignore[attr-defined]
+    return rows
 
 
 def set_images(resource: Resource) -> list[Any]:

@@ -28,7 +28,7 @@ from culturecloud.institutions.permissions import Perm, has_perm
 from . import browse, services
 from .forms import CommentForm
 from .models import ArtCategory, Audience, IchCategory, Resource, ResourceKind
-from .presentation import jsonld_for, jsonld_script_body, player_for, thumbnail_url
+from .presentation import as_cards, jsonld_for, jsonld_script_body, player_for, with_thumbnails
 
 PAGE_SIZE = 20
 COMMENTS_SHOWN = 100
@@ -43,12 +43,6 @@ def _query(params: dict[str, str], **changes: str | None) -> str:
             merged[key] = value
     merged.pop("page", None)
     return "?" + urlencode(merged) if merged else "?"
-
-
-def _decorate(resources: list[Resource]) -> list[Resource]:
-    for resource in resources:
-        resource.thumb = thumbnail_url(resource)  # type: ignore[attr-defined]
-    return resources
 
 
 @require_GET
@@ -97,7 +91,7 @@ def index(request: HttpRequest) -> HttpResponse:
         # malformed page number shows the last (first) page, as Paginator.get_page does.
         number = max(1, int_param(page_number) or 1)
         page = capped_page(browse.listing(filters), number, PAGE_SIZE, clamp=True)
-        _decorate(page.items)
+        with_thumbnails(page.items)
         context["page_obj"] = page
         facets, context["facets_counted"] = browse.facets(filters)
         context["facet_scan"] = browse.FACET_SCAN
@@ -306,13 +300,9 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
 def favorites(request: HttpRequest) -> HttpResponse:
     if (login := _login(request)) is not None:
         return login
-    qs = (
-        services.favorites_of(request.user)
-        .select_related("institution", "media")
-        .prefetch_related("images__asset")
-    )
+    qs = as_cards(services.favorites_of(request.user))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    _decorate(list(page.object_list))
+    with_thumbnails(page.object_list)
     return private(render(request, "resources/favorites.html", {"page_obj": page}))
 
 
@@ -330,13 +320,7 @@ def collection(request: HttpRequest, pk: int) -> HttpResponse:
     item = services.public_collections().select_related("institution").filter(pk=pk).first()
     if item is None:
         raise Http404
-    resources = _decorate(
-        list(
-            services.collection_resources(item)
-            .select_related("institution", "media")
-            .prefetch_related("images__asset")[:500]
-        )
-    )
+    resources = with_thumbnails(as_cards(services.collection_resources(item))[:500])
     return public_unless_personal(
         request,
         render(request, "resources/collection.html", {"collection": item, "resources": resources}),

@@ -25,7 +25,7 @@ def test_api_count_stops_at_the_cap_and_pages_at_the_cap(
 ):
     made = [published(f"资源{n}") for n in range(5)]
     newest = sorted(made, key=lambda r: (r.published_at, r.pk), reverse=True)
-    with django_assert_num_queries(3):  # capped count, page, images
+    with django_assert_num_queries(2):  # capped count, page
         body = client.get(API, {"page_size": 2}).json()
     assert body["count"] == 3 and body["count_is_capped"] is True
     assert [i["id"] for i in body["items"]] == [r.pk for r in newest[:2]]
@@ -43,7 +43,7 @@ def test_api_count_stops_at_the_cap_and_pages_at_the_cap(
 def test_api_count_is_exact_under_the_cap(client, cap, published, django_assert_num_queries):
     published("一")
     published("二")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         body = client.get(API).json()
     assert body["count"] == 2 and body["count_is_capped"] is False
     # A page past the end of a short list is empty, as before (no page query).
@@ -93,8 +93,8 @@ def test_browse_page_says_more_than_the_cap_and_clamps_deep_pages(
         published(f"资源{n}")
     index = reverse("resources:index")
     client.get(index)  # warm
-    # capped count, page, images, facets (one query)
-    with django_assert_num_queries(4):
+    # capped count, page, facets (one query)
+    with django_assert_num_queries(3):
         html = client.get(index).content.decode()
     assert "More than 3 resources" in html
     # Deeper than the cap: the last page the cap reaches (20 a page: page 1).
