@@ -439,18 +439,29 @@ def render(result: dict[str, Any], source: Path | str) -> str:
     ]
     if any(r.get("latency_target_ms") is not None for r in headline["endpoints"]):
         lw = result.get("latency_wrk", {"threads": 1, "connections": 2, "duration_s": 10})
+        if "servers" in lw:
+            how = (
+                f"{lw['servers']} single-worker servers (the same flags), one connection each, "
+                f"at once: `wrk -t1 -c1 -d{lw['duration_s']:g}s --latency` per server, each "
+                "percentile the highest of the runs'; so every request finds its worker free "
+                "while the others run beside it (one server of 2 workers hands its 2 keep-alive "
+                "connections to workers at random, and half the runs queue one behind the other)"
+            )
+        else:  # results of runs before decision 0019
+            how = (
+                f"`wrk -t{lw['threads']} -c{lw['connections']} -d{lw['duration_s']:g}s "
+                "--latency`, as many connections as server workers"
+            )
         out += [
             "### Latency targets (p95 at worker concurrency)",
             "",
             "Response times without queueing: after its throughput run, each endpoint with a "
-            f"latency target again with `wrk -t{lw['threads']} -c{lw['connections']} "
-            f"-d{lw['duration_s']:g}s --latency`, as many connections as server workers, so "
-            "no request waits behind another (under -c50 even the ceiling's p95 is mostly "
-            "queueing), and every request past the response cache (a miss: the whole work of "
-            "the view). “load”: the 1-minute load average before the run (it still holds the "
-            "throughput run just before); above the number of cores, requests also wait for a "
-            "core, which lengthens the tail. Decision: "
-            "docs/decisions/0016-latency-at-worker-concurrency.md.",
+            f"latency target again with {how}; every request past the response cache (a miss: "
+            "the whole work of the view); under -c50 even the ceiling's p95 is mostly queueing. "
+            "“load”: the 1-minute load average before the run (it still holds the throughput "
+            "run just before); above the number of cores, requests also wait for a core, which "
+            "lengthens the tail. Decisions: docs/decisions/0016-latency-at-worker-concurrency.md, "
+            "docs/decisions/0019-latency-runs-pin-a-connection-to-each-worker.md.",
             "",
             *latency_table(sizes),
             "",

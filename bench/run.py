@@ -13,8 +13,9 @@ serve`, DEBUG=0, Redis cache) with bench/settings_bench.py, which adds the bare 
 bench/endpoints.toml: first a short warm-up, then the measured run (`wrk -t2 -c50 -d10s
 --latency`). The ceiling is measured at the start and at the end of each server session;
 every endpoint's throughput is given as a share of their mean. Endpoints with a latency
-target run once more at as many connections as the server has workers (`wrk -t1 -c2`),
-where their p95 is judged (decision 0016). Then granian and gunicorn are compared, and the
+target run once more at as many connections as the server has workers, one connection to
+each of as many single-worker servers (`wrk -t1 -c1` each, at once), where their p95 is
+judged (decisions 0016 and 0019). Then granian and gunicorn are compared, and the
 rush scenarios run (bench/rush.py). Results: bench/results/<timestamp>-<profile>.json, and
 the tables between the markers in docs/performance.md.
 """
@@ -22,6 +23,8 @@ the tables between the markers in docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
+import dataclasses
 import json
 import os
 import subprocess
@@ -194,22 +197,69 @@ def measure(server: h.Server, path: str, cfg: dict[str, Any], duration: float) -
     return result
 
 
-def measure_latency(server: h.Server, path: str, cfg: dict[str, Any]) -> dict[str, Any]:
-    """Response times without queueing: as many connections as the server has workers, so
-    each request finds a free worker (docs/decisions/0016-latency-at-worker-concurrency.md).
-    Every request bypasses the shared response cache (a miss: the view's whole work); the
-    database's own caches are warm from the throughput run of the same path just before."""
-    result = h.wrk(
-        server.base_url + path,
-        threads=1,
-        connections=server.spec.workers,
-        duration=cfg["latency_duration"],
-        timeout=10,
-        script_args=["uncached"],
-    )
-    settle(server)
-    keep = ("requests", "req_per_s", "latency_ms", "errors", "load_before", "load_after", "wrk")
-    return {k: result[k] for k in keep if k in result}
+def latency_servers(spec: h.ServerSpec, env: dict[str, str]) -> list[h.Server]:
+    """One server of one worker per worker of `spec`, on ports of their own: each latency
+    connection then has a worker to itself. (One server of W workers hands its W keep-alive
+    connections to workers at random, and half the runs put both of two on one worker: the
+    requests then queue behind each other and p50 doubles; decision 0019.)"""
+    single = dataclasses.replace(spec, workers=1)
+    servers: list[h.Server] = []
+    try:
+        for _ in range(spec.workers):
+            servers.append(h.Server(single, env).start())
+    except Exception:
+        for server in servers:
+            server.stop()
+        raise
+    return servers
+
+
+def measure_latency(servers: list[h.Server], path: str, cfg: dict[str, Any]) -> dict[str, Any]:
+    """Response times without queueing: one connection to each single-worker server, all at
+    once, so every request finds its worker free while the others run beside it
+    (docs/decisions/0016-latency-at-worker-concurrency.md, 0019). Every request bypasses the
+    shared response cache (a miss: the view's whole work); the database's own caches are warm
+    from the throughput run of the same path just before. wrk reports percentiles, not
+    samples: each percentile here is the highest of the runs' (never better than any one)."""
+    for server in servers:  # the worker's first requests import and compile what the path needs
+        for _ in range(3):
+            h.fetch(server.base_url + path)
+    with concurrent.futures.ThreadPoolExecutor(len(servers)) as pool:
+        runs = list(
+            pool.map(
+                lambda server: h.wrk(
+                    server.base_url + path,
+                    threads=1,
+                    connections=1,
+                    duration=cfg["latency_duration"],
+                    timeout=10,
+                    script_args=["uncached"],
+                ),
+                servers,
+            )
+        )
+    for server in servers:
+        settle(server)
+    seconds = max(run["duration_us"] for run in runs) / 1e6
+    requests = sum(run["requests"] for run in runs)
+    return {
+        "requests": requests,
+        "req_per_s": round(requests / seconds, 1) if seconds else 0.0,
+        "latency_ms": {k: max(run["latency_ms"][k] for run in runs) for k in runs[0]["latency_ms"]},
+        "errors": {k: sum(run["errors"][k] for run in runs) for k in runs[0]["errors"]},
+        "load_before": runs[0]["load_before"],
+        "load_after": runs[0]["load_after"],
+        "wrk": {
+            "servers": len(runs),
+            "workers_each": 1,
+            "threads": 1,
+            "connections_each": 1,
+            "duration_s": runs[0]["wrk"]["duration_s"],
+        },
+        "runs": [
+            {k: run[k] for k in ("requests", "req_per_s", "latency_ms", "errors")} for run in runs
+        ],
+    }
 
 
 def latency_verdict(row: dict[str, Any]) -> bool | None:
@@ -260,14 +310,16 @@ def endpoint_session(
     h.flush_redis()
     rows: list[dict[str, Any]] = []
     server = h.Server(spec, env).start()
+    pinned: list[h.Server] = []
     ceiling_latency: dict[str, Any] | None = None
     try:
         ceiling_runs = [measure(server, "/bench/ceiling", cfg, duration)]
         h.log(f"  ceiling {ceiling_runs[0]['req_per_s']:,.0f} req/s")
         if latency:
-            ceiling_latency = measure_latency(server, "/bench/ceiling", cfg)
+            pinned = latency_servers(spec, env)
+            ceiling_latency = measure_latency(pinned, "/bench/ceiling", cfg)
             h.log(
-                f"  ceiling at {spec.workers} connections: "
+                f"  ceiling at {spec.workers} workers × 1 connection: "
                 f"p95 {ceiling_latency['latency_ms']['p95']:.1f} ms"
             )
         for ep in endpoints:
@@ -324,9 +376,9 @@ def endpoint_session(
                 f"p99 {result['latency_ms']['p99']:>7.1f} ms  errors {errors}"
             )
             if "latency_target_ms" in row:
-                row["latency"] = measure_latency(server, path, cfg)
+                row["latency"] = measure_latency(pinned, path, cfg)
                 h.log(
-                    f"  {ep['name']:<26} at {spec.workers} connections: p95 "
+                    f"  {ep['name']:<26} at {spec.workers} workers × 1 connection: p95 "
                     f"{row['latency']['latency_ms']['p95']:.1f} ms "
                     f"(target ≤ {row['latency_target_ms']:g} ms)"
                 )
@@ -334,6 +386,8 @@ def endpoint_session(
         h.log(f"  ceiling {ceiling_runs[1]['req_per_s']:,.0f} req/s (end of session)")
     finally:
         server.stop()
+        for single in pinned:
+            single.stop()
     ceiling = sum(r["req_per_s"] for r in ceiling_runs) / len(ceiling_runs)
     for row in rows:
         met = latency_verdict(row)
@@ -571,8 +625,10 @@ def main(argv: list[str] | None = None) -> int:
         },
         # the runs for latency targets: no queueing (docs/decisions/0016-…)
         "latency_wrk": {
+            "servers": args.workers,
+            "workers_each": 1,
             "threads": 1,
-            "connections": args.workers,
+            "connections_each": 1,
             "duration_s": cfg["latency_duration"],
         },
         "server": h.ServerSpec(args.server, args.workers).label,
