@@ -335,7 +335,8 @@ class SqlBackend(SearchBackend):
         if f.year_from is not None and f.year_from == f.year_to:
             selected["year"] = {str(f.year_from)}
         titles = {
-            "doc_type": _("Type"),
+            # not "Type": in Chinese both it and "Kind" are 类型, two filters of one name
+            "doc_type": _("Section"),
             "institution": _("Institution"),
             "region": _("Region"),
             "category": _("Category"),

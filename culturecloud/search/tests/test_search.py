@@ -105,7 +105,7 @@ def test_facets_with_counts(tree, doc):
     assert labels["region"] == {"44": "广东省", "33": "浙江省"}
     assert labels["type"] == {"institutions.article": "News and notices"}
     assert [f.label for f in results.facets] == [
-        "Type",
+        "Section",
         "Category",
         "Kind",
         "Institution",
