@@ -14,7 +14,9 @@ Two things make a page per-visitor, and both are handled here:
   fresh or from the cache, has the placeholder replaced by this visitor's own token.
 - Content changes: every key holds a generation number. Saving or deleting public content
   (`watch`) or re-indexing it for search bumps the generation after the transaction commits,
-  so an unpublished resource disappears at once, not after max-age. Each process re-reads the
+  so an unpublished resource disappears at once, not after max-age. A write that changes
+  public content with a queryset UPDATE sends no post_save and calls `content_changed()`
+  itself (institution moves and merges, a media retry). Each process re-reads the
   generation at most once per `GENERATION_REFRESH_SECONDS`.
 """
 

@@ -29,7 +29,7 @@ from django.db.models import Exists, F, Max, OuterRef, Q, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext as _
 
-from culturecloud.core import audit, ratelimit, review
+from culturecloud.core import audit, pagecache, ratelimit, review
 from culturecloud.core.errors import Conflict, NotFound, ServiceError
 from culturecloud.core.models import ReviewStatus
 
@@ -102,11 +102,16 @@ def _is_lock_conflict(exc: OperationalError) -> bool:
 
 
 def _run_tree_write(fn: Callable[[], T]) -> T:
-    """Run `fn` in its own durable transaction, retrying on a stale read or a deadlock."""
+    """Run `fn` in its own durable transaction, retrying on a stale read or a deadlock.
+
+    Tree writes move rows with UPDATE statements, which send no post_save: the shared cache
+    of public answers is told here, once the transaction commits."""
     for attempt in range(MAX_TREE_WRITE_ATTEMPTS):
         try:
             with transaction.atomic(durable=True):
-                return fn()
+                result = fn()
+                pagecache.content_changed()
+                return result
         except _StaleRead:
             continue
         except OperationalError as exc:

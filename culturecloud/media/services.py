@@ -34,7 +34,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from culturecloud.core import audit, ratelimit
+from culturecloud.core import audit, pagecache, ratelimit
 from culturecloud.core.errors import Conflict, NotFound, RateLimited, ServiceError
 from culturecloud.institutions.models import Institution
 from culturecloud.institutions.permissions import Perm, check_perm, has_perm, scope_queryset
@@ -825,6 +825,7 @@ def retry(*, actor: Any, asset: MediaAsset) -> MediaAsset:
         MediaAsset.objects.filter(pk=locked.pk).update(
             status=AssetStatus.PENDING, error_code="", error_detail="", updated_at=timezone.now()
         )
+        pagecache.content_changed()  # an UPDATE sends no post_save: pages showed "failed"
         locked.refresh_from_db()
         audit.record(
             "media.asset.retried", actor=actor, target=locked, before=before,

@@ -373,3 +373,21 @@ def test_stalled_assets_are_queued_again(upload, django_capture_on_commit_callba
         "died.jpg": AssetStatus.READY,
         "fresh.jpg": AssetStatus.PENDING,  # its task is still on the way
     }
+
+
+def test_a_retry_drops_kept_public_answers_that_show_the_failure(
+    upload, editor, monkeypatch, django_capture_on_commit_callbacks
+):
+    """retry() resets the asset with an UPDATE, which sends no post_save: it tells the shared
+    cache of public answers itself (pages of the resource said "processing failed")."""
+    from culturecloud.core import pagecache
+
+    asset = upload(image_bytes(200, 200)[:300], "broken.jpg")
+    assert asset.status == AssetStatus.FAILED
+    monkeypatch.setattr(services, "start_processing", lambda asset: None)  # stays pending
+    before = pagecache.generation()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.retry(actor=editor, asset=asset)
+    asset.refresh_from_db()
+    assert asset.status == AssetStatus.PENDING
+    assert pagecache.generation() == before + 1
