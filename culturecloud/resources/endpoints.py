@@ -312,8 +312,11 @@ def get_collection(request: HttpRequest, response: HttpResponse, collection_id: 
 
 
 @router.get("/staff", response=list[StaffResourceOut], summary="Staff: resources in scope")
-@paginate
+@paginate(CappedPagination)
 def staff_list(request: HttpRequest, filters: Query[ResourceStaffFilter]) -> Any:
+    """Every resource in the caller's scope, whatever its state, most recently changed first.
+    Like the public list, the count stops at 1,000 (`count_is_capped`) and so do the pages:
+    narrow with `status` and `institution` (its subtree)."""
     qs = services.staff_resources(user_of(request))
     if filters.status:
         qs = qs.filter(status=filters.status)

@@ -19,8 +19,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from culturecloud.core import review
 from culturecloud.core.errors import ServiceError
 from culturecloud.core.forms import add_service_error
+from culturecloud.core.http import int_param
 from culturecloud.core.models import ReviewStatus
+from culturecloud.core.pagination import capped_page
 from culturecloud.core.queries import available_actions, content_for_editor
+from culturecloud.institutions.models import Institution
 from culturecloud.institutions.permissions import Perm, scope_queryset
 from culturecloud.media import services as media_services
 from culturecloud.media.models import MediaAsset
@@ -55,19 +58,38 @@ def _editable_resource(request: HttpRequest, pk: int) -> Resource:
 
 @staff_page(Perm.EDIT_CONTENT)
 def resource_list(request: HttpRequest) -> HttpResponse:
+    """The resources in the staff member's scope, most recently changed first. At the scale
+    of a province or the nation the count stops at RESULT_CAP and so do the pages (as on the
+    public list); the status and institution filters narrow it."""
     qs = content_for_editor(request.user, Resource).select_related("media")
     status_filter = request.GET.get("status", "")
     if status_filter in ReviewStatus.values:
         qs = qs.filter(status=status_filter)
     else:
         status_filter = ""
-    current = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    institution_filter = str(request.GET.get("institution", "")).strip()[:64]
+    institution_error = ""
+    if institution_filter:
+        institution = Institution.objects.filter(code=institution_filter).first()
+        if institution is None:
+            institution_error = _("Unknown institution.")
+            qs = qs.none()
+        else:
+            qs = qs.filter(institution_path__startswith=institution.path)
+    number = max(1, int_param(request.GET.get("page")) or 1)
+    current = capped_page(qs, number, PAGE_SIZE, clamp=True)
     for resource in current:
         resource.wb_actions = editor_actions(request.user, resource)  # type: ignore[attr-defined]
     return page(
         request,
         "resources/manage/list.html",
-        {"page_obj": current, "statuses": ReviewStatus.choices, "status_filter": status_filter},
+        {
+            "page_obj": current,
+            "statuses": ReviewStatus.choices,
+            "status_filter": status_filter,
+            "institution_filter": institution_filter,
+            "institution_error": institution_error,
+        },
     )
 
 

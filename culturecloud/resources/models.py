@@ -331,6 +331,9 @@ class Resource(Reviewable):
             models.Index(
                 fields=["kind", "-published_at", "-id"], name="res_pub_kind", condition=PUBLISHED
             ),
+            # Staff lists (core.queries.content_for_editor, the staff API): most recently
+            # changed first, whatever the state; a national scope walks this and stops.
+            models.Index(fields=["-updated_at", "-id"], name="res_changed"),
             models.Index(fields=["status", "institution_path"], name="res_status_path"),
             models.Index(fields=["status", "region"], name="res_status_region"),
             models.Index(fields=["status", "submitted_at"], name="res_queue"),

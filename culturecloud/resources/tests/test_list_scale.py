@@ -6,6 +6,8 @@ sample are lowered here so that a few rows exceed them."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from culturecloud.core import pagination
@@ -134,3 +136,46 @@ def test_facets_are_exact_for_a_short_list_and_without_counts_for_a_long_one(
     # Narrowed under the sample: counts again.
     html = client.get(reverse("resources:index"), {"category": "drama"}).content.decode()
     assert "Too many resources to count" not in html
+
+
+# --- staff lists: a province's or the nation's scope is as long as the library --------------
+
+
+def test_staff_api_list_counts_to_the_cap(client, cap, make_resource, staff, tree):
+    for n in range(4):
+        make_resource(f"资源{n}")
+    make_resource("太平镇资源", institution=tree.township)
+    client.force_login(staff["city_editor"])
+    body = client.get(f"{API}/staff", {"page_size": 2}).json()
+    assert body["count"] == 3 and body["count_is_capped"] is True
+    assert [r["title"] for r in body["items"]] == ["太平镇资源", "资源3"]  # last changed first
+    deep = client.get(f"{API}/staff", {"page_size": 2, "page": 3})
+    assert deep.status_code == 400 and deep.json()["code"] == "page_too_deep"
+    # the institution filter (its subtree) narrows it under the cap
+    narrow = client.get(f"{API}/staff", {"institution": tree.township.code}).json()
+    assert narrow["count"] == 1 and narrow["count_is_capped"] is False
+
+
+def test_workbench_list_says_more_than_the_cap_and_filters_by_institution(
+    client, cap, make_resource, staff, tree
+):
+    make_resource("资源0")
+    client.force_login(staff["city_editor"])
+    url = reverse("resources:manage")
+    with CaptureQueriesContext(connection) as one_row:
+        client.get(url)
+    for n in range(1, 4):
+        make_resource(f"资源{n}")
+    make_resource("太平镇资源", institution=tree.township)
+    with CaptureQueriesContext(connection) as capped:
+        html = client.get(url).content.decode()
+    assert len(capped) == len(one_row)  # a capped count and one page, however long the list
+    assert "More than 3 resources" in html
+    assert html.count('data-label="Title"') == 3
+    # A page past the cap shows the last page the cap reaches, as the public list does.
+    assert client.get(url, {"page": "99999999999999999999"}).status_code == 200
+    html = client.get(url, {"institution": tree.township.code}).content.decode()
+    assert "太平镇资源" in html and "资源0" not in html and "More than" not in html
+    unknown = client.get(url, {"institution": "no-such-code"}).content.decode()
+    assert "Unknown institution." in unknown and 'aria-invalid="true"' in unknown
+    assert 'data-label="Title"' not in unknown
