@@ -8,7 +8,7 @@ error shape, and a page past the end is an empty page as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,37 @@ class PageNumberPagination(NinjaPageNumberPagination):
         page: int = Field(1, ge=1, le=MAX_PAGE)
         # Larger sizes are cut to NINJA_MAX_PER_PAGE_SIZE, as Ninja does.
         page_size: int | None = Field(None, ge=1)
+
+
+class Mapped:
+    """A queryset seen through `fn`, for @paginate: only the page's rows are loaded and
+    turned into payloads (after `load`, which may read more for the page at once); the count
+    is one COUNT query."""
+
+    def __init__(
+        self,
+        queryset: Any,
+        fn: Callable[[Any], dict[str, Any]],
+        load: Callable[[list[Any]], list[Any]] = list,
+    ) -> None:
+        self.queryset = queryset
+        self.fn = fn
+        self.load = load
+
+    def all(self) -> Mapped:
+        return self
+
+    def count(self) -> int:
+        return int(self.queryset.count())
+
+    def capped_count(self, cap: int) -> tuple[int, bool]:
+        return capped_count(self.queryset, cap)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        return [self.fn(row) for row in self.load(list(self.queryset[index]))]
 
 
 # --- capped counts ----------------------------------------------------------------------

@@ -27,6 +27,7 @@ from pydantic import Field
 
 from culturecloud.core.errors import NotFound, ServiceError
 from culturecloud.core.http import private
+from culturecloud.core.pagination import CappedPagination, Mapped
 from culturecloud.institutions.models import Institution
 from culturecloud.institutions.permissions import Perm, has_perm
 
@@ -157,8 +158,11 @@ def upload_asset(
     url_name="media_assets",
     summary="Staff: media files in scope",
 )
-@paginate
+@paginate(CappedPagination)
 def list_assets(request: HttpRequest, filters: Query[AssetFilter]) -> Any:
+    """The media files in the caller's scope, newest first. Only the page's files are read;
+    the count stops at 1,000 (`count_is_capped`) and so do the pages: narrow with
+    `institution` (its subtree), `status` and `kind`."""
     user = user_of(request)
     qs = services.staff_assets(user).select_related("institution")
     if filters.institution:
@@ -171,7 +175,7 @@ def list_assets(request: HttpRequest, filters: Query[AssetFilter]) -> Any:
                 message = _("Choose a valid value.")
                 raise ServiceError(message, code="invalid_filter", fields={field: [message]})
             qs = qs.filter(**{field: value})
-    return [asset_payload(asset, user) for asset in qs.order_by("-created_at", "pk")]
+    return Mapped(qs.order_by("-created_at", "pk"), lambda asset: asset_payload(asset, user))
 
 
 @router.get("/assets/{asset_id}", response=AssetOut, summary="Staff: one media file")

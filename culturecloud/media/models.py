@@ -102,7 +102,11 @@ class MediaAsset(models.Model):
         verbose_name = _("media asset")
         verbose_name_plural = _("media assets")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "updated_at"], name="media_status_updated")]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="media_status_updated"),
+            # The staff lists (newest first) walk it and stop after the page.
+            models.Index(fields=["-created_at", "id"], name="media_newest"),
+        ]
 
     def __str__(self) -> str:
         return self.original_name or str(self.pk)

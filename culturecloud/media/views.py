@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from culturecloud.core.errors import NotFound, ServiceError
-from culturecloud.core.http import private
+from culturecloud.core.http import int_param, private
+from culturecloud.core.pagination import capped_page
 from culturecloud.institutions.permissions import Perm
 from culturecloud.workbench.scope import institution_choices, institutions_for, pick_institution
 
@@ -58,7 +58,11 @@ def upload(request: HttpRequest) -> HttpResponse:
         .select_related("institution")
         .order_by("-created_at", "pk")
     )
-    page = Paginator(assets, PAGE_SIZE).get_page(request.GET.get("page"))
+    # An institution high in the tree has as many files as the library: the count stops at
+    # RESULT_CAP and so do the pages (as on the resource lists).
+    page = capped_page(
+        assets, max(1, int_param(request.GET.get("page")) or 1), PAGE_SIZE, clamp=True
+    )
     for asset in page.object_list:
         _decorate(asset)
     context: dict[str, Any] = {

@@ -7,7 +7,6 @@ create, update, upload or attach media (through the media app), the review workf
 errors have the shape {"code", "message", "fields"}.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +18,7 @@ from ninja.pagination import paginate
 from culturecloud.core import review
 from culturecloud.core.errors import NotFound, PermissionDenied, ServiceError
 from culturecloud.core.http import private, public
-from culturecloud.core.pagination import CappedPagination, capped_count
+from culturecloud.core.pagination import CappedPagination, Mapped
 from culturecloud.core.queries import ACTION_TRANSITIONS
 from culturecloud.institutions.models import Institution
 from culturecloud.institutions.permissions import Perm, scoped_institutions
@@ -64,37 +63,6 @@ router = Router(tags=["resources"])
 
 def user_of(request: HttpRequest) -> Any:
     return getattr(request, "auth", None) or request.user
-
-
-class Mapped:
-    """A queryset seen through `fn`, for @paginate: only the page's rows are loaded and
-    turned into payloads (after `load`, which may read more for the page at once); the count
-    is one COUNT query."""
-
-    def __init__(
-        self,
-        queryset: Any,
-        fn: Callable[[Any], dict[str, Any]],
-        load: Callable[[list[Any]], list[Any]] = list,
-    ) -> None:
-        self.queryset = queryset
-        self.fn = fn
-        self.load = load
-
-    def all(self) -> "Mapped":
-        return self
-
-    def count(self) -> int:
-        return int(self.queryset.count())
-
-    def capped_count(self, cap: int) -> tuple[int, bool]:
-        return capped_count(self.queryset, cap)
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
-        return [self.fn(row) for row in self.load(list(self.queryset[index]))]
 
 
 # --- payloads ---------------------------------------------------------------------------

@@ -183,7 +183,11 @@ def test_sibling_county_cannot_see_or_retry(client, failed_asset, sibling_editor
     error_shape(client.get(f"{API}/assets/{failed_asset.pk}"), 404, "not_found")
     error_shape(client.post(f"{API}/assets/{failed_asset.pk}/retry"), 404, "not_found")
     error_shape(client.delete(f"{API}/assets/{failed_asset.pk}"), 404, "not_found")
-    assert client.get(f"{API}/assets").json() == {"items": [], "count": 0}
+    assert client.get(f"{API}/assets").json() == {
+        "items": [],
+        "count": 0,
+        "count_is_capped": False,
+    }
     response = post_file(client, image_bytes(40, 40), "a.jpg", institution="gd-gz-ch")
     error_shape(response, 403, "permission_denied")
 
@@ -481,3 +485,40 @@ def test_a_chunk_larger_than_the_form_memory_limit_is_accepted(editor_client, se
     response = put(editor_client, session, data, 0)
     assert response.status_code == 200, response.content
     assert response.json()["offset"] == size and response.json()["kind"] == "document"
+
+
+def test_the_staff_list_reads_only_its_page_and_counts_to_the_cap(
+    client, tree, editor, monkeypatch, django_capture_on_commit_callbacks
+):
+    """An institution high in the tree has as many files as the library: the list reads the
+    page's files only, its count stops at the cap and so do its pages."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from culturecloud.core import pagination
+
+    monkeypatch.setattr(pagination, "RESULT_CAP", 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(5):
+            services.create_asset_from_upload(
+                actor=editor,
+                institution=tree.county,
+                uploaded_file=SimpleUploadedFile(f"p{n}.jpg", image_bytes(40 + n, 40)),
+            )
+    client.force_login(editor)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(f"{API}/assets", {"page_size": 2}).json()
+    assert body["count"] == 3 and body["count_is_capped"] is True
+    assert [a["original_name"] for a in body["items"]] == ["p4.jpg", "p3.jpg"]  # newest first
+    # the session, the user, the scope, the capped count and the page: not one query a file
+    assert len(queries) <= 6
+    deep = client.get(f"{API}/assets", {"page_size": 2, "page": 3})
+    assert deep.status_code == 400 and deep.json()["code"] == "page_too_deep"
+    # The workbench page clamps a page past the cap to the last one, as the other lists do.
+    page = client.get("/uploads/", {"institution": tree.county.code, "page": "99999"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    # 20 a page: page 1, with the first three files the cap reaches
+    assert all(f"p{n}.jpg" in html for n in (4, 3, 2))
+    assert "p1.jpg" not in html and "p0.jpg" not in html
+    assert "More than 3 files" in html
