@@ -11,6 +11,12 @@ def int_param(value: object, *, max_digits: int = 18) -> int | None:
     return int(text)
 
 
+def page_number(value: object) -> int:
+    """A page number from a query parameter: 1 for anything but a positive whole number
+    (a page past the end is the list's business)."""
+    return int_param(value) or 1
+
+
 def public(response: HttpResponse, max_age: int | None = None) -> HttpResponse:
     """Mark a public GET as cacheable by browsers and the CDN; the ETag comes from
     ConditionalGetMiddleware, which also answers If-None-Match with 304."""

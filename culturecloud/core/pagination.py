@@ -107,7 +107,7 @@ class CappedPage:
 
     @property
     def num_pages(self) -> int:
-        return max(1, -(-self.count // self.page_size))
+        return last_page(self.count, self.page_size)
 
     def has_next(self) -> bool:
         return self.number < self.num_pages
@@ -125,9 +125,10 @@ class CappedPage:
         return self.number - 1
 
 
-def last_page(cap: int, page_size: int) -> int:
-    """The deepest page a capped list serves."""
-    return max(1, -(-cap // page_size))
+def last_page(rows: int, page_size: int) -> int:
+    """The last page of `rows` rows (at least 1): of a list's count, or of the rows a capped
+    list's pages reach."""
+    return max(1, -(-rows // page_size))
 
 
 def capped_page(
@@ -147,7 +148,7 @@ def capped_page(
     counter = getattr(queryset, "capped_count", None)
     count, is_capped = counter(cap) if counter else capped_count(queryset, cap)
     if clamp:
-        number = max(1, min(number, -(-count // page_size) or 1))
+        number = max(1, min(number, last_page(count, page_size)))
     start = (number - 1) * page_size
     end = min(start + page_size, count)
     items = list(queryset[start:end]) if end > start else []
@@ -170,9 +171,16 @@ class CappedPagination(PaginationBase):
             False, description="More matches exist than `count` (show “1000+”); narrow the list."
         )
 
+    @staticmethod
+    def size(pagination: CappedPagination.Input) -> int:
+        return min(pagination.page_size or settings.API_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
+
+    @staticmethod
+    def output(page: CappedPage, items: list[Any]) -> dict[str, Any]:
+        return {"items": items, "count": page.count, "count_is_capped": page.count_is_capped}
+
     def paginate_queryset(  # type: ignore[override]
         self, queryset: Any, pagination: Input, request: HttpRequest, **params: Any
     ) -> dict[str, Any]:
-        size = min(pagination.page_size or settings.API_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
-        page = capped_page(queryset, pagination.page, size)
-        return {"items": page.items, "count": page.count, "count_is_capped": page.count_is_capped}
+        page = capped_page(queryset, pagination.page, self.size(pagination))
+        return self.output(page, page.items)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 
 from culturecloud.core.pagination import CappedPagination
@@ -21,10 +20,5 @@ class DirectoryPagination(CappedPagination):
         request: HttpRequest,
         **params: Any,
     ) -> dict[str, Any]:
-        size = min(pagination.page_size or settings.API_PAGE_SIZE, settings.API_MAX_PAGE_SIZE)
-        page = queryset.page(pagination.page, size)
-        return {
-            "items": [queryset.to_item(row) for row in page.items],
-            "count": page.count,
-            "count_is_capped": page.count_is_capped,
-        }
+        page = queryset.page(pagination.page, self.size(pagination))
+        return self.output(page, [queryset.to_item(row) for row in page.items])

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from culturecloud.core.http import int_param, public
+from culturecloud.core.http import page_number, public
 from culturecloud.core.pagination import last_page
 
 from . import directory as listing
@@ -57,8 +57,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 def _page_number(raw: str | None) -> int:
     """As Paginator.get_page: anything but a page within reach is the first or last page."""
-    number = int_param(raw) or 1
-    return min(max(number, 1), last_page(listing.RESULT_CAP, PAGE_SIZE))
+    return min(page_number(raw), last_page(listing.RESULT_CAP, PAGE_SIZE))
 
 
 def _top_nodes() -> list[dict[str, object]]:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from culturecloud.core.errors import NotFound, ServiceError
-from culturecloud.core.http import int_param, private
+from culturecloud.core.http import page_number, private
 from culturecloud.core.pagination import capped_page
 from culturecloud.institutions.permissions import Perm
 from culturecloud.workbench.scope import institution_choices, institutions_for, pick_institution
@@ -60,9 +60,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     )
     # An institution high in the tree has as many files as the library: the count stops at
     # RESULT_CAP and so do the pages (as on the resource lists).
-    page = capped_page(
-        assets, max(1, int_param(request.GET.get("page")) or 1), PAGE_SIZE, clamp=True
-    )
+    page = capped_page(assets, page_number(request.GET.get("page")), PAGE_SIZE, clamp=True)
     for asset in page.object_list:
         _decorate(asset)
     context: dict[str, Any] = {

@@ -181,14 +181,6 @@ def _staff_resource(request: HttpRequest, resource_id: int) -> Resource:
     return services.get_staff_resource(actor=user_of(request), pk=resource_id)
 
 
-def _institution(code: str) -> Institution:
-    inst = Institution.objects.filter(code=(code or "").strip()[:64]).first()
-    if inst is None:
-        message = _("Unknown institution.")
-        raise NotFound(message, code="unknown_institution", fields={"institution": [message]})
-    return inst
-
-
 # --- public -----------------------------------------------------------------------------
 
 
@@ -285,11 +277,11 @@ def staff_list(request: HttpRequest, filters: Query[ResourceStaffFilter]) -> Any
     """Every resource in the caller's scope, whatever its state, most recently changed first.
     Like the public list, the count stops at 1,000 (`count_is_capped`) and so do the pages:
     narrow with `status` and `institution` (its subtree)."""
-    qs = services.staff_resources(user_of(request))
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.institution:
-        qs = qs.filter(institution_path__startswith=_institution(filters.institution).path)
+    qs = services.narrow_staff_list(
+        services.staff_resources(user_of(request)),
+        status=filters.status,
+        institution=filters.institution,
+    )
     return Mapped(_full(qs).order_by("-updated_at", "-pk"), staff_payload)
 
 
@@ -304,7 +296,7 @@ def create_resource(request: HttpRequest, payload: ResourceIn) -> Any:
     """A draft resource (EDIT_CONTENT at the institution). Unknown categories, kinds,
     regions, projects or media are 400 with the field; an unknown institution is 404."""
     data = payload.dict()
-    institution = _institution(data.pop("institution"))
+    institution = services.institution_by_code(data.pop("institution"))
     if not data.get("identifier"):
         data.pop("identifier", None)
     resource = services.create_resource(actor=user_of(request), institution=institution, **data)
@@ -562,7 +554,7 @@ def create_heritage_project(request: HttpRequest, payload: HeritageProjectIn) ->
     """EDIT_CONTENT at the institution; an unknown category, level or region is 400 with the
     field, a list number already used at that level is 409."""
     data = payload.dict()
-    institution = _institution(data.pop("institution"))
+    institution = services.institution_by_code(data.pop("institution"))
     project = services.create_heritage_project(
         actor=user_of(request), institution=institution, **data
     )

@@ -19,11 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from culturecloud.core import review
 from culturecloud.core.errors import ServiceError
 from culturecloud.core.forms import add_service_error
-from culturecloud.core.http import int_param
+from culturecloud.core.http import page_number
 from culturecloud.core.models import ReviewStatus
 from culturecloud.core.pagination import capped_page
 from culturecloud.core.queries import available_actions, content_for_editor
-from culturecloud.institutions.models import Institution
 from culturecloud.institutions.permissions import Perm, scope_queryset
 from culturecloud.media import services as media_services
 from culturecloud.media.models import MediaAsset
@@ -63,21 +62,16 @@ def resource_list(request: HttpRequest) -> HttpResponse:
     public list); the status and institution filters narrow it."""
     qs = content_for_editor(request.user, Resource).select_related("media")
     status_filter = request.GET.get("status", "")
-    if status_filter in ReviewStatus.values:
-        qs = qs.filter(status=status_filter)
-    else:
-        status_filter = ""
+    if status_filter not in ReviewStatus.values:
+        status_filter = ""  # the select offers the states only: anything else shows them all
     institution_filter = str(request.GET.get("institution", "")).strip()[:64]
     institution_error = ""
-    if institution_filter:
-        institution = Institution.objects.filter(code=institution_filter).first()
-        if institution is None:
-            institution_error = _("Unknown institution.")
-            qs = qs.none()
-        else:
-            qs = qs.filter(institution_path__startswith=institution.path)
-    number = max(1, int_param(request.GET.get("page")) or 1)
-    current = capped_page(qs, number, PAGE_SIZE, clamp=True)
+    try:
+        qs = services.narrow_staff_list(qs, status=status_filter, institution=institution_filter)
+    except ServiceError as exc:
+        institution_error = exc.message
+        qs = qs.none()
+    current = capped_page(qs, page_number(request.GET.get("page")), PAGE_SIZE, clamp=True)
     for resource in current:
         resource.wb_actions = editor_actions(request.user, resource)  # type: ignore[attr-defined]
     return page(

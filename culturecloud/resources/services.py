@@ -731,6 +731,34 @@ def public_resources() -> QuerySet[Resource]:
     return review.published(Resource.objects.exclude(institution__in=inactive))
 
 
+def institution_by_code(code: str) -> Institution:
+    """The institution of `code` (a filter or a field of a form or payload); NotFound
+    ("unknown_institution", on the field) when there is none."""
+    code = (code or "").strip()[:64]
+    # No code holds a NUL character, and PostgreSQL refuses one in a query.
+    institution = None if "\x00" in code else Institution.objects.filter(code=code).first()
+    if institution is None:
+        message = _("Unknown institution.")
+        raise NotFound(message, code="unknown_institution", fields={"institution": [message]})
+    return institution
+
+
+def narrow_staff_list(
+    resources: QuerySet[Resource], *, status: str = "", institution: str = ""
+) -> QuerySet[Resource]:
+    """The filters of the staff lists: a review state, and an institution's code (with its
+    subtree). ServiceError on the field for an unknown state or institution."""
+    if status:
+        if status not in ReviewStatus.values:
+            message = _("Choose a valid value.")
+            raise ServiceError(message, code="invalid_filter", fields={"status": [message]})
+        resources = resources.filter(status=status)
+    if institution:
+        path = institution_by_code(institution).path
+        resources = resources.filter(institution_path__startswith=path)
+    return resources
+
+
 def staff_resources(user: Any, perm: Perm = Perm.WORKBENCH) -> QuerySet[Resource]:
     return scope_queryset(Resource.objects.select_related("institution"), user, perm)
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from culturecloud.core.errors import NotFound, RateLimited, ServiceError
 from culturecloud.core.forms import add_service_error
-from culturecloud.core.http import int_param, private, public_unless_personal
+from culturecloud.core.http import page_number, private, public_unless_personal
 from culturecloud.core.origin import client_ip
 from culturecloud.core.pagination import capped_page
 from culturecloud.institutions.permissions import Perm, has_perm
@@ -70,10 +70,9 @@ def index(request: HttpRequest) -> HttpResponse:
         params["sort"] = filters.sort
     context["filters"] = filters
     context["params"] = params
-    page_number = request.GET.get("page") or "1"
+    number = page_number(request.GET.get("page"))
     if q:
         try:
-            number = max(1, int_param(page_number) or 1)
             results = browse.search_resources(q, filters, page=number, page_size=PAGE_SIZE)
         except ServiceError as exc:
             context["error"] = exc
@@ -89,7 +88,6 @@ def index(request: HttpRequest) -> HttpResponse:
     else:
         # The count stops at RESULT_CAP ("1000+") and pages at the cap: a deeper or
         # malformed page number shows the last (first) page, as Paginator.get_page does.
-        number = max(1, int_param(page_number) or 1)
         page = capped_page(browse.listing(filters), number, PAGE_SIZE, clamp=True)
         with_thumbnails(page.items)
         context["page_obj"] = page

@@ -179,3 +179,14 @@ def test_workbench_list_says_more_than_the_cap_and_filters_by_institution(
     unknown = client.get(url, {"institution": "no-such-code"}).content.decode()
     assert "Unknown institution." in unknown and 'aria-invalid="true"' in unknown
     assert 'data-label="Title"' not in unknown
+
+
+def test_staff_list_filters_refuse_bad_values_with_a_clear_error(client, staff):
+    client.force_login(staff["city_editor"])
+    for code in ("no-such-code", "gd\x00gz"):  # PostgreSQL refuses a NUL in a query
+        body = client.get(f"{API}/staff", {"institution": code})
+        assert body.status_code == 404 and body.json()["code"] == "unknown_institution"
+        page = client.get(reverse("resources:manage"), {"institution": code})
+        assert page.status_code == 200 and "Unknown institution." in page.content.decode()
+    bad_status = client.get(f"{API}/staff", {"status": "gone"})
+    assert bad_status.status_code == 400 and bad_status.json()["fields"]["status"]
