@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from culturecloud.accounts.models import User
+from culturecloud.core.tests.cache_isolation import private_cache  # noqa: F401
 from culturecloud.institutions.models import Institution, InstitutionKind, Membership, Region
 from culturecloud.institutions.services import create_institution
 
@@ -25,6 +26,19 @@ def _no_public_response_cache(settings) -> None:
     """Tests read a page, change data and read it again: without the shared cache of anonymous
     answers (core/pagecache.py), whose own tests turn it back on."""
     settings.PUBLIC_RESPONSE_CACHE = False
+
+
+@pytest.fixture
+def public_response_cache(request, settings, monkeypatch) -> None:
+    """The shared cache of anonymous answers on, for its own tests: in a cache namespace of
+    the test's own, with the generation read from it on every request. (In the PostgreSQL
+    pass a real Celery worker of another test may still be syncing the search index, which
+    bumps the generation of the shared namespace between two requests of a test.)"""
+    from culturecloud.core import pagecache
+
+    request.getfixturevalue("private_cache")
+    settings.PUBLIC_RESPONSE_CACHE = True
+    monkeypatch.setattr(pagecache, "GENERATION_REFRESH_SECONDS", 0.0)
 
 
 @dataclass

@@ -10,12 +10,7 @@ from django.urls import reverse
 from culturecloud.core import pagecache
 from culturecloud.institutions import services
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def cache_on(settings) -> None:
-    settings.PUBLIC_RESPONSE_CACHE = True
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_response_cache")]
 
 
 @pytest.fixture

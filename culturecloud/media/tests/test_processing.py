@@ -375,6 +375,7 @@ def test_stalled_assets_are_queued_again(upload, django_capture_on_commit_callba
     }
 
 
+@pytest.mark.usefixtures("public_response_cache")  # a generation of the test's own
 def test_a_retry_drops_kept_public_answers_that_show_the_failure(
     upload, editor, monkeypatch, django_capture_on_commit_callbacks
 ):

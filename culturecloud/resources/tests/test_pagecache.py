@@ -11,14 +11,9 @@ from django.test import Client
 from culturecloud.core import pagecache, review
 from culturecloud.portal.context_processors import ELDER_COOKIE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_response_cache")]
 
 TOKEN_IN_PAGE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-@pytest.fixture(autouse=True)
-def cache_on(settings) -> None:
-    settings.PUBLIC_RESPONSE_CACHE = True
 
 
 def form_token(response) -> str:
