@@ -23,6 +23,7 @@ from culturecloud.institutions.permissions import (
     is_staff_member,
     root_paths,
 )
+from culturecloud.institutions.services import with_code
 
 from . import review
 from .errors import NotFound, PermissionDenied, ServiceError
@@ -59,7 +60,7 @@ def require_perm_somewhere(user: Any, perm: Perm) -> None:
 def institution_filter(code: str | None) -> Institution | None:
     if not code:
         return None
-    institution = Institution.objects.filter(code=code.strip()).first()
+    institution = with_code(Institution.objects.all(), code.strip()).first()
     if institution is None:
         message = _("There is no institution with this code.")
         raise ServiceError(message, code="unknown_institution", fields={"institution": [message]})

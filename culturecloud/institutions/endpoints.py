@@ -133,23 +133,16 @@ def member_payload(m: Membership) -> dict[str, Any]:
 
 
 def public_institution(code: str) -> Institution:
-    if "\x00" in code:  # no code has one, and PostgreSQL refuses it in a query
-        raise NotFound(_("No such institution."))
-    inst = (
-        services.public_institutions()
-        .select_related("region", "parent")
-        .filter(code=code[:64])
-        .first()
-    )
+    inst = services.with_code(
+        services.public_institutions().select_related("region", "parent"), code
+    ).first()
     if inst is None:
         raise NotFound(_("No such institution."))
     return inst
 
 
 def any_institution(code: str) -> Institution:
-    if "\x00" in code:
-        raise NotFound(_("No such institution."))
-    inst = Institution.objects.select_related("region", "parent").filter(code=code[:64]).first()
+    inst = services.with_code(Institution.objects.select_related("region", "parent"), code).first()
     if inst is None:
         raise NotFound(_("No such institution."))
     return inst

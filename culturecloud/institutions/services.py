@@ -851,6 +851,17 @@ def submit_article(*, actor: Any, article: Article) -> Article:
 # --- Public reads ---------------------------------------------------------------
 
 
+def with_code(
+    institutions: models.QuerySet[Institution], code: str
+) -> models.QuerySet[Institution]:
+    """`institutions` narrowed to the one of `code`, a code from a request (at most 64
+    characters are looked at). A NUL character matches nothing: no code holds one, and
+    PostgreSQL refuses it in a query (a 500 on every lookup by a code from outside)."""
+    if "\x00" in code:
+        return institutions.none()
+    return institutions.filter(code=code[:64])
+
+
 def public_institutions() -> models.QuerySet[Institution]:
     return Institution.objects.filter(is_active=True)
 

@@ -30,6 +30,7 @@ from culturecloud.core.http import private
 from culturecloud.core.pagination import CappedPagination, Mapped
 from culturecloud.institutions.models import Institution
 from culturecloud.institutions.permissions import Perm, has_perm
+from culturecloud.institutions.services import with_code
 
 from . import conf, services
 from .models import AssetKind, AssetStatus, MediaAsset, UploadSession, UploadStatus
@@ -43,7 +44,7 @@ def user_of(request: HttpRequest) -> Any:
 
 
 def institution_by_code(code: str) -> Institution:
-    inst = Institution.objects.filter(code=(code or "")[:64]).first()
+    inst = with_code(Institution.objects.all(), code or "").first()
     if inst is None:
         message = _("No such institution.")
         raise NotFound(message, fields={"institution": [message]})

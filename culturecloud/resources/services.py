@@ -32,6 +32,7 @@ from culturecloud.core.models import ReviewStatus
 from culturecloud.institutions.models import Institution, Region
 from culturecloud.institutions.permissions import Perm, check_perm, has_perm, scope_queryset
 from culturecloud.institutions.regions import get_region
+from culturecloud.institutions.services import with_code
 from culturecloud.media import services as media_services
 from culturecloud.media import storage as media_storage
 from culturecloud.media.models import MediaAsset
@@ -734,9 +735,7 @@ def public_resources() -> QuerySet[Resource]:
 def institution_by_code(code: str) -> Institution:
     """The institution of `code` (a filter or a field of a form or payload); NotFound
     ("unknown_institution", on the field) when there is none."""
-    code = (code or "").strip()[:64]
-    # No code holds a NUL character, and PostgreSQL refuses one in a query.
-    institution = None if "\x00" in code else Institution.objects.filter(code=code).first()
+    institution = with_code(Institution.objects.all(), (code or "").strip()).first()
     if institution is None:
         message = _("Unknown institution.")
         raise NotFound(message, code="unknown_institution", fields={"institution": [message]})

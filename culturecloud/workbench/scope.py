@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from culturecloud.institutions.models import Institution
 from culturecloud.institutions.permissions import Perm, scoped_institutions
+from culturecloud.institutions.services import with_code
 
 # A picker lists at most this many institutions (a county's subtree fits easily); any
 # other institution in scope is still reachable with ?institution=<code>.
@@ -38,5 +39,5 @@ def pick_institution(user: Any, perm: Perm, code: str | None) -> Institution | N
     highest institution of the scope. None when there is none (or `code` is outside)."""
     scope = scoped_institutions(user, perm).filter(is_active=True).select_related("region")
     if code:
-        return scope.filter(code=code.strip()).first()
+        return with_code(scope, code.strip()).first()
     return scope.order_by("depth", "path").first()
